@@ -1,0 +1,82 @@
+# chronos-operator developer tasks. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CLUSTER := $(PYTHON) tests/cluster/localcluster.py
+# The control-plane binaries (kubectl, kube-apiserver, kwok...) and the venv's programs
+# (chronos-operator, kubectl-chronos, pytest...) are on the PATH of every target.
+K8S_BIN := $(shell $(PYTHON) tests/cluster/localcluster.py bin-dir 2>/dev/null)
+export PATH := $(abspath $(VENV))/bin:$(K8S_BIN):$(PATH)
+PYTEST_ARGS ?=
+
+.PHONY: help
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## Install the project and its dev tools into .venv
+
+.PHONY: build-k8s
+build-k8s: ## Build etcd, kube-* and kwok from the Go module proxy (cached in ~/.cache/chronos-operator)
+	bash tests/cluster/build.sh >/dev/null
+
+.PHONY: cluster-up
+cluster-up: build-k8s ## Start the local control plane (etcd, apiserver, controllers, scheduler, kwok)
+	@$(CLUSTER) up >/dev/null
+	@$(CLUSTER) env
+
+.PHONY: cluster-down
+cluster-down: ## Stop the local control plane
+	@$(CLUSTER) down
+
+.PHONY: cluster-env
+cluster-env: ## Print the export lines for KUBECONFIG and PATH (eval "$$(make -s cluster-env)")
+	@$(CLUSTER) env
+
+.PHONY: manifests
+manifests: install ## Generate the CRD from the pydantic model into manifests/ and the chart
+	$(PY) -m chronos_operator.model.crd
+
+.PHONY: check-manifests
+check-manifests: install ## Fail if the checked-in CRD differs from a fresh generation
+	$(PY) -m chronos_operator.model.crd --check
+
+.PHONY: lint
+lint: install ## ruff, the layering contract (import-linter) and generated-file drift
+	$(VENV)/bin/ruff check operator tests
+	$(VENV)/bin/ruff format --check operator tests
+	cd operator && ../$(VENV)/bin/lint-imports --config ../pyproject.toml
+	$(MAKE) -s check-manifests
+
+.PHONY: typecheck
+typecheck: install ## mypy --strict on the package
+	$(VENV)/bin/mypy operator/chronos_operator
+
+.PHONY: fmt
+fmt: install ## Format the code
+	$(VENV)/bin/ruff format operator tests
+	$(VENV)/bin/ruff check --fix operator tests
+
+.PHONY: unit
+unit: install ## Unit tests (no cluster)
+	$(PY) -m pytest tests/unit -q $(PYTEST_ARGS)
+
+.PHONY: integration
+integration: install build-k8s ## Integration tests on the local control plane (started if needed)
+	$(PY) -m pytest tests/integration tests/e2e -q $(PYTEST_ARGS)
+
+.PHONY: test
+test: lint typecheck unit integration ## Everything CI runs: lint, type check, unit and integration tests
+
+.PHONY: clean
+clean: cluster-down ## Stop the cluster and remove local state (keeps the binary cache)
+	rm -rf .cluster .pytest_cache .mypy_cache .ruff_cache

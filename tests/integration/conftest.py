@@ -1,0 +1,104 @@
+"""Fixtures for tests on the real local control plane (tests/cluster)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import kubernetes
+import pytest
+
+from tests.cluster import localcluster
+from tests.helpers import wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+CRD_FILE = REPO / "manifests" / "crd" / "chronos.dev_chronosjobs.yaml"
+
+
+@dataclass
+class Cluster:
+    kubeconfig: Path
+    server: str
+    admin_token: str
+    user_token: str
+    user2_token: str
+    bin_dir: Path
+    dir: Path
+
+    def api_client(self, token: str | None = None) -> kubernetes.client.ApiClient:
+        """A client as the admin, or as the owner of `token`."""
+        config = kubernetes.client.Configuration()
+        config.host = self.server
+        config.verify_ssl = False
+        config.api_key = {"authorization": f"Bearer {token or self.admin_token}"}
+        return kubernetes.client.ApiClient(config)
+
+    def kubectl(
+        self, *args: str, check: bool = True, kubeconfig: Path | None = None, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(self.bin_dir / "kubectl"), "--kubeconfig", str(kubeconfig or self.kubeconfig), *args],
+            check=check,
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=120,
+        )
+
+    def env(self) -> dict[str, str]:
+        """The environment for a subprocess that should talk to this cluster."""
+        return {
+            **os.environ,
+            "KUBECONFIG": str(self.kubeconfig),
+            "PATH": f"{self.bin_dir}:{os.environ.get('PATH', '')}",
+        }
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    """The local control plane: reused when one is already up, else started and stopped again."""
+    started = localcluster.State.load() is None or not localcluster.healthy(localcluster.State.load())  # type: ignore[arg-type]
+    state = localcluster.up()
+    yield Cluster(
+        kubeconfig=state.kubeconfig,
+        server=state.server,
+        admin_token=state.admin_token,
+        user_token=state.user_token,
+        user2_token=state.user2_token,
+        bin_dir=Path(state.bin_dir),
+        dir=Path(state.dir),
+    )
+    if started and not os.environ.get("CHRONOS_KEEP_CLUSTER"):
+        localcluster.down()
+
+
+@pytest.fixture(scope="session")
+def crd(cluster: Cluster) -> Path:
+    """The ChronosJob CRD, applied and Established."""
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(CRD_FILE))
+    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", str(CRD_FILE))
+    return CRD_FILE
+
+
+@pytest.fixture
+def namespace(cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh namespace for one test, with its default ServiceAccount; deleted afterwards."""
+    base = request.node.name.lower().replace("_", "-")[:40].strip("-")
+    name = f"t-{base}-{secrets.token_hex(3)}"
+    core = kubernetes.client.CoreV1Api(cluster.api_client())
+    core.create_namespace({"metadata": {"name": name, "labels": {"chronos.test/suite": "integration"}}})
+    wait_for(
+        lambda: core.read_namespaced_service_account("default", name, _request_timeout=5),
+        timeout=30,
+        message=f"the default ServiceAccount in {name}",
+    )
+    yield name
+    try:
+        core.delete_namespace(name, propagation_policy="Background", _request_timeout=10)
+    except kubernetes.client.ApiException as e:
+        if e.status != 404:
+            raise
