@@ -91,8 +91,18 @@ def namespace(cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[str]
     name = f"t-{base}-{secrets.token_hex(3)}"
     core = kubernetes.client.CoreV1Api(cluster.api_client())
     core.create_namespace({"metadata": {"name": name, "labels": {"chronos.test/suite": "integration"}}})
+
+    def default_sa() -> bool:
+        try:
+            core.read_namespaced_service_account("default", name, _request_timeout=5)
+        except kubernetes.client.ApiException as e:
+            if e.status == 404:
+                return False
+            raise
+        return True
+
     wait_for(
-        lambda: core.read_namespaced_service_account("default", name, _request_timeout=5),
+        default_sa,
         timeout=30,
         message=f"the default ServiceAccount in {name}",
     )
