@@ -1,0 +1,3 @@
+from chronos_operator.main import main
+
+main()

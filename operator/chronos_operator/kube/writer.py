@@ -1,0 +1,206 @@
+"""The writer: the only code that changes anything through the Kubernetes API.
+
+Every call has a timeout (a dead connection must not stall scheduling) and runs in a thread pool
+sized for concurrent calls, so the event loop never blocks on the network. Errors are sorted into
+"already exists" (done before a crash: fine), transient (retry later) and permanent (report).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import kubernetes
+import urllib3
+
+from chronos_operator import labels
+from chronos_operator.kube.ratelimit import TokenBucket
+from chronos_operator.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+FIELD_MANAGER = "chronos-operator"
+
+
+class TransientError(Exception):
+    """The call may succeed if tried again later (timeouts, 429, 5xx, lost connections)."""
+
+
+class PermanentError(Exception):
+    """The API server refused the request for a reason a retry does not change."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+        self.message = message
+
+
+def _classify(e: Exception) -> Exception:
+    if isinstance(e, kubernetes.client.ApiException):
+        status = int(e.status or 0)
+        if status == 429 or status >= 500 or status == 0:
+            return TransientError(f"{status} {e.reason}")
+        try:
+            body = json.loads(e.body or "{}")
+        except (TypeError, ValueError):
+            body = {}
+        return PermanentError(status, str(body.get("reason") or e.reason), str(body.get("message") or e))
+    if isinstance(e, urllib3.exceptions.HTTPError | OSError | TimeoutError):
+        return TransientError(str(e) or type(e).__name__)
+    return e
+
+
+class Writer:
+    def __init__(self, api: kubernetes.client.ApiClient, settings: Settings) -> None:
+        self.api = api
+        self.settings = settings
+        self.batch = kubernetes.client.BatchV1Api(api)
+        self.core = kubernetes.client.CoreV1Api(api)
+        self.custom = kubernetes.client.CustomObjectsApi(api)
+        self.bucket = TokenBucket(settings.job_create_rate, settings.job_create_burst)
+        self.executor = ThreadPoolExecutor(max_workers=settings.api_workers, thread_name_prefix="kube")
+        self.timeout = (min(5.0, settings.request_timeout), settings.request_timeout)
+
+    async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("_request_timeout", self.timeout)
+        kwargs.setdefault("_preload_content", False)
+        loop = asyncio.get_running_loop()
+        try:
+            response = await loop.run_in_executor(self.executor, lambda: fn(*args, **kwargs))
+        except Exception as e:
+            raise _classify(e) from e
+        data = response.data
+        return json.loads(data) if data else None
+
+    # --- reads (start-up listing) ---------------------------------------------------------------
+
+    async def list_chronosjobs(self, namespace: str | None) -> dict[str, Any]:
+        if namespace:
+            return dict(
+                await self._call(
+                    self.custom.list_namespaced_custom_object,
+                    labels.GROUP,
+                    labels.VERSION,
+                    namespace,
+                    labels.PLURAL,
+                )
+            )
+        return dict(
+            await self._call(
+                self.custom.list_cluster_custom_object, labels.GROUP, labels.VERSION, labels.PLURAL
+            )
+        )
+
+    async def list_runs(self, namespace: str | None) -> dict[str, Any]:
+        selector = f"{labels.MANAGED_BY}={labels.MANAGED_BY_VALUE}"
+        if namespace:
+            return dict(await self._call(self.batch.list_namespaced_job, namespace, label_selector=selector))
+        return dict(await self._call(self.batch.list_job_for_all_namespaces, label_selector=selector))
+
+    async def list_nodes(self) -> list[dict[str, Any]]:
+        result = await self._call(self.core.list_node)
+        return list(result.get("items") or [])
+
+    async def last_exit_code(self, namespace: str, job_name: str) -> int | None:
+        """The exit code of the last terminated container of the Job's pods, if any pod remains."""
+        result = await self._call(self.core.list_namespaced_pod, namespace, label_selector=f"job-name={job_name}")
+        best: tuple[str, int] | None = None
+        for pod in result.get("items") or []:
+            for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+                term = (cs.get("state") or {}).get("terminated")
+                if term and cs.get("name") == "main":
+                    key = (str(term.get("finishedAt") or ""), int(term.get("exitCode", 0)))
+                    best = max(best, key) if best else key
+        return best[1] if best else None
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    async def create_job(self, namespace: str, manifest: Mapping[str, Any]) -> bool:
+        """Creates a run's Job; False when it already exists (created before a crash: done)."""
+        await self.bucket.acquire()
+        try:
+            await self._call(
+                self.batch.create_namespaced_job, namespace, dict(manifest), field_manager=FIELD_MANAGER
+            )
+        except PermanentError as e:
+            if e.status == 409 and e.reason == "AlreadyExists":
+                return False
+            raise
+        return True
+
+    async def dry_run_job(self, namespace: str, manifest: Mapping[str, Any]) -> None:
+        await self._call(self.batch.create_namespaced_job, namespace, dict(manifest), dry_run="All")
+
+    async def patch_status(self, namespace: str, name: str, patch: Mapping[str, Any]) -> None:
+        """Merge-patches the ChronosJob's status subresource (lists are replaced whole)."""
+        await self._call(
+            self.custom.patch_namespaced_custom_object_status,
+            labels.GROUP,
+            labels.VERSION,
+            namespace,
+            labels.PLURAL,
+            name,
+            {"status": dict(patch)},
+            _content_type="application/merge-patch+json",
+            field_manager=FIELD_MANAGER,
+        )
+
+    async def annotate_job(self, namespace: str, name: str, annotations: Mapping[str, str | None]) -> None:
+        try:
+            await self._call(
+                self.batch.patch_namespaced_job,
+                name,
+                namespace,
+                {"metadata": {"annotations": dict(annotations)}},
+                _content_type="application/merge-patch+json",
+                field_manager=FIELD_MANAGER,
+            )
+        except PermanentError as e:
+            if e.status != 404:  # gone already: nothing left to mark
+                raise
+
+    async def delete_job(self, namespace: str, name: str) -> None:
+        try:
+            await self._call(
+                self.batch.delete_namespaced_job, name, namespace, propagation_policy="Background"
+            )
+        except PermanentError as e:
+            if e.status != 404:
+                raise
+
+    async def post_event(
+        self, involved: Mapping[str, str], event_type: str, reason: str, message: str
+    ) -> None:
+        """A core/v1 Event about a ChronosJob (shown by `kubectl describe`). Best effort."""
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {
+            "metadata": {"generateName": f"{involved['name']}.", "namespace": involved["namespace"]},
+            "involvedObject": {
+                "apiVersion": labels.API_VERSION,
+                "kind": labels.KIND,
+                "name": involved["name"],
+                "namespace": involved["namespace"],
+                "uid": involved.get("uid", ""),
+            },
+            "type": event_type,
+            "reason": reason,
+            "message": message[:1024],
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+            "source": {"component": "chronos-operator"},
+            "reportingComponent": "chronos-operator",
+        }
+        try:
+            await self._call(self.core.create_namespaced_event, involved["namespace"], body)
+        except (TransientError, PermanentError) as e:
+            log.warning("could not post event %s on %s/%s: %s", reason, involved["namespace"], involved["name"], e)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)

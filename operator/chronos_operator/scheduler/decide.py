@@ -1,0 +1,436 @@
+"""decide(snapshot, now) -> Plan: everything the operator should do for one ChronosJob.
+
+Pure: no I/O and no clock. The loop hands the plan to the writer, which creates the runs first and
+writes the new status after, so a crash in between leaves a Job that the next decision adopts
+(its name is deterministic) instead of a lost or doubled run.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from chronos_operator.schedule import (
+    Schedule,
+    ScheduleError,
+    Verdict,
+    decide_schedule,
+    format_instant,
+    parse_duration,
+    parse_instant,
+    parse_schedule,
+)
+from chronos_operator.scheduler.runs import Run
+from chronos_operator.settings import Settings
+
+RUN_ONCE = "R1//PT24H"  # Chronos' meaning of a job with neither schedule nor parents: once, now
+MAX_JOB_NAME = 63
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """One ChronosJob as the view holds it: identity, parsed spec (or why it cannot be used),
+    the operator's status, and its runs."""
+
+    namespace: str
+    name: str  # metadata.name
+    uid: str
+    generation: int
+    created: datetime
+    spec: Any  # ChronosJobSpec, or None when spec_error says why it cannot be used
+    spec_error: str | None
+    status: Mapping[str, Any]
+    runs: tuple[Run, ...]
+    exit_codes: Mapping[str, int | None] = field(default_factory=dict)
+    policy_error: str | None = None  # set by the view when a spec needs what the settings forbid
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """A run to create as a Job."""
+
+    job_name: str
+    trigger: str  # schedule | manual | dependency
+    scheduled: datetime
+    task_id: str
+    arguments: str = ""
+
+
+@dataclass(frozen=True)
+class EventRequest:
+    type: str  # Normal | Warning
+    reason: str
+    message: str
+
+
+@dataclass
+class Plan:
+    status: dict[str, Any]
+    creates: list[RunRequest] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
+    mark_recorded: list[str] = field(default_factory=list)
+    fetch_exit_codes: list[str] = field(default_factory=list)
+    events: list[EventRequest] = field(default_factory=list)
+    wake_at: datetime | None = None
+
+
+def run_job_name(owner: str, suffix: str) -> str:
+    """`<owner>-<suffix>`, shortened with a hash when over the Job name limit."""
+    name = f"{owner}-{suffix}"
+    if len(name) <= MAX_JOB_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{owner[: MAX_JOB_NAME - len(suffix) - 10]}-{digest}-{suffix}"[:MAX_JOB_NAME]
+
+
+def task_id(due: datetime, attempt: int, chronos_name: str, arguments: str) -> str:
+    """Chronos' task id: ct:<due epoch ms>:<attempt>:<name>:<arguments, without ';'>."""
+    return f"ct:{int(due.timestamp() * 1000)}:{attempt}:{chronos_name}:{arguments.replace(';', '')}"
+
+
+def _set_condition(
+    status: dict[str, Any], kind: str, value: bool, reason: str, message: str, now: datetime, generation: int
+) -> None:
+    conditions: list[dict[str, Any]] = status.setdefault("conditions", [])
+    text = "True" if value else "False"
+    for cond in conditions:
+        if cond.get("type") == kind:
+            if cond.get("status") != text:
+                cond["lastTransitionTime"] = format_instant(now)
+            cond.update(status=text, reason=reason, message=message, observedGeneration=generation)
+            return
+    conditions.append(
+        {
+            "type": kind,
+            "status": text,
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": format_instant(now),
+            "observedGeneration": generation,
+        }
+    )
+
+
+def _condition_is(status: Mapping[str, Any], kind: str) -> bool:
+    return any(c.get("type") == kind and c.get("status") == "True" for c in status.get("conditions") or [])
+
+
+def _later(a: str | None, b: str | None) -> bool:
+    """Whether RFC 3339 time a is after b (absent = never)."""
+    if not a:
+        return False
+    if not b:
+        return True
+    return parse_instant(a) > parse_instant(b)
+
+
+def _spec_value(spec: Any, name: str, default: Any) -> Any:
+    value = getattr(spec, name, default)
+    return default if value is None else value
+
+
+def _chronos_name(snap: JobSnapshot) -> str:
+    return str(_spec_value(snap.spec, "name", "") or snap.name)
+
+
+def record_finished_runs(snap: JobSnapshot, status: dict[str, Any], plan: Plan, history_size: int) -> None:
+    """Counts each finished run once (contract §4): Succeeded and Failed move the counters,
+    Killed does not. A run already in the history was counted before a crash; it is only marked."""
+    history: list[dict[str, Any]] = status.setdefault("history", [])
+    seen = {h.get("jobName") for h in history}
+    finished = sorted(
+        (r for r in snap.runs if r.outcome and not r.recorded), key=lambda r: (r.finished or r.created or snap.created)
+    )
+    for run in finished:
+        if run.name in seen:
+            plan.mark_recorded.append(run.name)
+            continue
+        exit_code: int | None = 0 if run.outcome == "Succeeded" else None
+        if run.outcome == "Failed":
+            if run.name not in snap.exit_codes:
+                plan.fetch_exit_codes.append(run.name)
+                continue  # recorded once the exit code is known (or known to be unknowable)
+            exit_code = snap.exit_codes[run.name]
+        when = format_instant(run.finished or run.created or snap.created)
+        if run.outcome == "Succeeded":
+            status["successCount"] = int(status.get("successCount", 0)) + 1
+            status["errorsSinceLastSuccess"] = 0
+            status["lastSuccess"] = when
+        elif run.outcome == "Failed":
+            status["errorCount"] = int(status.get("errorCount", 0)) + 1
+            status["errorsSinceLastSuccess"] = int(status.get("errorsSinceLastSuccess", 0)) + 1
+            status["lastError"] = when
+            detail = f"{run.reason}: {run.message}" if run.message else run.reason
+            plan.events.append(
+                EventRequest(
+                    "Warning",
+                    "RunFailed",
+                    f"run {run.name} failed ({detail or 'failed'}; exit code {exit_code})",
+                )
+            )
+        entry: dict[str, Any] = {
+            "taskId": run.task_id,
+            "jobName": run.name,
+            "trigger": run.trigger,
+            "outcome": run.outcome,
+            "finishTime": when,
+        }
+        if run.scheduled:
+            entry["scheduledTime"] = format_instant(run.scheduled)
+        if run.started or run.created:
+            entry["startTime"] = format_instant(run.started or run.created)  # type: ignore[arg-type]
+        if exit_code is not None:
+            entry["exitCode"] = exit_code
+        if run.reason:
+            entry["reason"] = run.reason
+        if run.arguments:
+            entry["arguments"] = run.arguments
+        history.insert(0, entry)
+        seen.add(run.name)
+        plan.mark_recorded.append(run.name)
+    del history[history_size:]
+
+
+def _runs_to_delete(snap: JobSnapshot, recorded: set[str]) -> list[str]:
+    """Finished Jobs beyond the history limits; their records stay in status.history."""
+    keep_ok = int(_spec_value(snap.spec, "successfulJobsHistoryLimit", 3))
+    keep_failed = int(_spec_value(snap.spec, "failedJobsHistoryLimit", 1))
+    done = sorted(
+        (r for r in snap.runs if r.outcome and (r.recorded or r.name in recorded)),
+        key=lambda r: r.finished or r.created or snap.created,
+        reverse=True,
+    )
+    ok = [r.name for r in done if r.outcome == "Succeeded"]
+    bad = [r.name for r in done if r.outcome != "Succeeded"]
+    return ok[keep_ok:] + bad[keep_failed:]
+
+
+def _schedule_of(snap: JobSnapshot) -> tuple[str, str | None]:
+    expression = _spec_value(snap.spec, "schedule", None) or RUN_ONCE
+    zone = _spec_value(snap.spec, "scheduleTimeZone", None) or None
+    return str(expression), zone
+
+
+def _epsilon(snap: JobSnapshot, settings: Settings) -> timedelta:
+    raw = _spec_value(snap.spec, "epsilon", None)
+    if not raw:
+        return settings.default_epsilon
+    period = parse_duration(str(raw))
+    # Calendar parts have no fixed length; an epsilon is a tolerance, so approximate is right.
+    return timedelta(seconds=period.approx_seconds())
+
+
+def _adopt_existing_runs(
+    sched: Schedule, snap: JobSnapshot, last_index: int | None, effective_from: datetime
+) -> int | None:
+    """A scheduled run whose Job exists but whose cursor advance was never written (a crash
+    between the two) counts as consumed, so it is neither run again nor counted as missed."""
+    for run in snap.runs:
+        if run.trigger != "schedule" or run.scheduled is None:
+            continue
+        if run.created is not None and run.created < effective_from - timedelta(seconds=1):
+            continue
+        k = sched.index_at_or_before(run.scheduled)
+        if k is not None and sched.occurrence(k) == run.scheduled and (last_index is None or k > last_index):
+            last_index = k
+    return last_index
+
+
+def plan_schedule(snap: JobSnapshot, status: dict[str, Any], plan: Plan, now: datetime, settings: Settings) -> None:
+    """The scheduled part of the decision (contract §3)."""
+    expression, zone = _schedule_of(snap)
+    key = f"{expression}|{zone or ''}"
+    cursor: dict[str, Any] = dict(status.get("scheduleCursor") or {})
+    disabled = bool(_spec_value(snap.spec, "disabled", False))
+    if cursor.get("expression") != key:
+        # A new or changed schedule restarts the repetition count; counters and history stay.
+        first_time = not cursor
+        cursor = {
+            "expression": key,
+            "effectiveFrom": format_instant(snap.created if first_time else now),
+            "catchUp": True,
+        }
+    if disabled:
+        cursor["paused"] = True
+        status["scheduleCursor"] = cursor
+        status.pop("nextRunTime", None)
+        return
+    if cursor.pop("paused", False):
+        # Re-enabled: resume at the first occurrence after now; what fell in the pause is not run.
+        cursor["effectiveFrom"] = format_instant(now)
+        cursor["catchUp"] = False
+
+    sched = parse_schedule(expression, zone).anchored(snap.created)
+    effective_from = parse_instant(cursor["effectiveFrom"])
+    last_index = cursor.get("lastIndex")
+    last_index = _adopt_existing_runs(sched, snap, last_index, effective_from)
+    active = [r for r in snap.runs if r.active]
+    decision = decide_schedule(
+        sched,
+        last_index=last_index,
+        effective_from=effective_from,
+        now=now,
+        epsilon=_epsilon(snap, settings),
+        active_runs=len(active),
+        concurrent=bool(_spec_value(snap.spec, "concurrent", False)),
+        catch_up_before_effective=bool(cursor.get("catchUp", True)),
+    )
+    if decision.consumed_through is not None:
+        cursor["lastIndex"] = decision.consumed_through
+    status["scheduleCursor"] = cursor
+    if decision.skipped:
+        status["skippedCount"] = int(status.get("skippedCount", 0)) + decision.skipped
+        shown = ", ".join(format_instant(t) for t in decision.skipped_times)
+        plan.events.append(
+            EventRequest(
+                "Warning",
+                "MissedSchedule",
+                f"{decision.skipped} occurrence(s) missed their epsilon window and were skipped (latest: {shown})",
+            )
+        )
+        latest = decision.skipped_times[-1] if decision.skipped_times else now
+        history: list[dict[str, Any]] = status.setdefault("history", [])
+        history.insert(
+            0,
+            {
+                "trigger": "schedule",
+                "outcome": "Skipped",
+                "scheduledTime": format_instant(latest),
+                "reason": f"MissedSchedule: {decision.skipped} occurrence(s) skipped",
+            },
+        )
+        del history[settings.history_size :]
+    if decision.verdict is Verdict.RUN and decision.run_time is not None:
+        due = decision.run_time
+        chronos_name = _chronos_name(snap)
+        arguments = " ".join(_spec_value(snap.spec, "arguments", []) or [])
+        plan.creates.append(
+            RunRequest(
+                job_name=run_job_name(snap.name, str(int(due.timestamp()))),
+                trigger="schedule",
+                scheduled=due,
+                task_id=task_id(due, 0, chronos_name, arguments),
+                arguments=arguments,
+            )
+        )
+    index = cursor.get("lastIndex")
+    upcoming = sched.next_after(now, from_index=0 if index is None else index + 1)
+    if decision.verdict is Verdict.WAIT and decision.run_time is not None:
+        status["nextRunTime"] = format_instant(decision.run_time)
+    elif upcoming is not None:
+        status["nextRunTime"] = format_instant(upcoming[1])
+    else:
+        status.pop("nextRunTime", None)
+    count = sched.repetitions
+    if count is not None:
+        status["remainingRuns"] = max(0, count - (0 if index is None else index + 1))
+    else:
+        status.pop("remainingRuns", None)
+    exhausted = upcoming is None and decision.verdict is not Verdict.WAIT and not active
+    if decision.verdict is Verdict.RUN:
+        exhausted = False
+    was = _condition_is(status, "Exhausted")
+    message = decision.message or "all occurrences of the schedule are used"
+    _set_condition(
+        status,
+        "Exhausted",
+        exhausted,
+        "RepetitionsUsed" if exhausted else "RepetitionsLeft",
+        message if exhausted else "",
+        now,
+        snap.generation,
+    )
+    if exhausted and not was:
+        plan.events.append(EventRequest("Normal", "Exhausted", message))
+    plan.wake_at = decision.wake_at
+
+
+def _summarise(snap: JobSnapshot, status: dict[str, Any], plan: Plan) -> None:
+    active_names = {r.name for r in snap.runs if r.active} | {c.job_name for c in plan.creates}
+    runs = {r.name: r for r in snap.runs}
+    active: list[dict[str, Any]] = []
+    for name in sorted(active_names):
+        run = runs.get(name)
+        request = next((c for c in plan.creates if c.job_name == name), None)
+        scheduled = run.scheduled if run else request.scheduled if request else None
+        entry: dict[str, Any] = {
+            "jobName": name,
+            "taskId": run.task_id if run else request.task_id if request else "",
+            "trigger": run.trigger if run else request.trigger if request else "schedule",
+        }
+        if scheduled:
+            entry["scheduledTime"] = format_instant(scheduled)
+        if run and run.started:
+            entry["startTime"] = format_instant(run.started)
+        active.append(entry)
+    status["active"] = active
+    started = sum(1 for e in active if e.get("startTime"))
+    if not active:
+        status["state"] = "idle"
+    elif started == 0:
+        status["state"] = "queued"
+    else:
+        status["state"] = "running" if started == 1 else f"{started} running"
+    success, error = status.get("lastSuccess"), status.get("lastError")
+    if not success and not error:
+        status["lastStatus"] = "fresh"
+    else:
+        status["lastStatus"] = "failure" if _later(error, success) else "success"
+    for counter in ("successCount", "errorCount", "errorsSinceLastSuccess", "skippedCount"):
+        status.setdefault(counter, 0)
+
+
+def decide(snap: JobSnapshot, now: datetime, settings: Settings) -> Plan:
+    """The plan for one ChronosJob at `now`."""
+    status = copy.deepcopy(dict(snap.status))
+    plan = Plan(status=status)
+    record_finished_runs(snap, status, plan, settings.history_size)
+    status["observedGeneration"] = snap.generation
+
+    problem = snap.spec_error or snap.policy_error
+    reason = "InvalidSpec"
+    if problem is None and snap.spec is not None:
+        try:
+            expression, zone = _schedule_of(snap)
+            parse_schedule(expression, zone)
+            _epsilon(snap, settings)
+        except ScheduleError as e:
+            problem = str(e)
+            reason = "UnknownTimeZone" if e.field == "scheduleTimeZone" else "InvalidSchedule"
+    elif snap.policy_error:
+        reason = "PolicyDenied"
+    was_degraded = _condition_is(status, "Degraded")
+    if problem is not None:
+        _set_condition(status, "Degraded", True, reason, problem, now, snap.generation)
+        _set_condition(status, "Ready", False, reason, problem, now, snap.generation)
+        status.pop("nextRunTime", None)
+        if not was_degraded:
+            plan.events.append(EventRequest("Warning", reason, problem))
+    else:
+        _set_condition(status, "Degraded", False, "AsExpected", "", now, snap.generation)
+        if not _spec_value(snap.spec, "parents", None):
+            plan_schedule(snap, status, plan, now, settings)
+        disabled = bool(_spec_value(snap.spec, "disabled", False))
+        _set_condition(
+            status,
+            "Ready",
+            True,
+            "Disabled" if disabled else "Scheduling",
+            "the job is disabled: nothing runs" if disabled else "",
+            now,
+            snap.generation,
+        )
+    plan.deletes = _runs_to_delete(snap, set(plan.mark_recorded))
+    _summarise(snap, status, plan)
+    return plan
+
+
+def status_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """The merge patch that turns status `old` into `new` (None removes a field); {} = no change."""
+    patch: dict[str, Any] = {k: v for k, v in new.items() if old.get(k) != v}
+    patch.update({k: None for k in old if k not in new})
+    return patch

@@ -1,0 +1,175 @@
+"""The view: every watched ChronosJob and its runs, in memory, fed by the watch handlers.
+
+The status held here is the operator's own: read once from the object when the job is first seen,
+then changed only by applied plans (the operator is the only writer of status), so a late watch
+event carrying an older status can never roll the schedule cursor back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from chronos_operator import labels
+from chronos_operator.schedule import parse_instant
+from chronos_operator.scheduler.decide import JobSnapshot
+from chronos_operator.scheduler.runs import Run, run_from_job
+
+Key = tuple[str, str]  # (namespace, metadata.name)
+SpecParser = Callable[[Mapping[str, Any], str], tuple[Any, str | None]]
+PolicyCheck = Callable[[Any], str | None]
+
+
+def _rv(value: str) -> int:
+    """resourceVersions are opaque strings, but etcd's are increasing integers; unknown = 0."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@dataclass
+class Entry:
+    namespace: str
+    name: str
+    uid: str
+    generation: int
+    created: datetime
+    raw_spec: dict[str, Any]
+    spec: Any
+    spec_error: str | None
+    policy_error: str | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    resource_version: str
+    status: dict[str, Any]  # the operator's status (authoritative in memory)
+    written: dict[str, Any]  # what the API server holds, as far as the operator knows
+    exit_codes: dict[str, int | None] = field(default_factory=dict)
+
+
+class View:
+    def __init__(
+        self,
+        parse_spec: SpecParser,
+        check_policy: PolicyCheck,
+        on_change: Callable[[Key], None] = lambda key: None,
+    ) -> None:
+        self.jobs: dict[Key, Entry] = {}
+        self.runs: dict[Key, dict[str, Run]] = {}  # keyed by (namespace, owner name)
+        self.parse_spec = parse_spec
+        self.check_policy = check_policy
+        self.on_change = on_change
+
+    # --- ChronosJobs ----------------------------------------------------------------------------
+
+    def upsert_job(self, body: Mapping[str, Any]) -> Key:
+        meta = body.get("metadata") or {}
+        key = (str(meta.get("namespace", "")), str(meta.get("name", "")))
+        rv = str(meta.get("resourceVersion", ""))
+        current = self.jobs.get(key)
+        if current is not None and current.uid == meta.get("uid"):
+            if _rv(rv) and _rv(current.resource_version) > _rv(rv):
+                return key  # an older event than what the view has seen
+            raw = dict(body.get("spec") or {})
+            if raw != current.raw_spec:
+                current.raw_spec = raw
+                current.spec, current.spec_error = self.parse_spec(raw, current.name)
+                current.policy_error = self.check_policy(current.spec) if current.spec is not None else None
+            current.generation = int(meta.get("generation") or 0)
+            current.labels = dict(meta.get("labels") or {})
+            current.annotations = dict(meta.get("annotations") or {})
+            current.resource_version = rv
+        else:
+            raw = dict(body.get("spec") or {})
+            spec, error = self.parse_spec(raw, str(meta.get("name", "")))
+            status = dict(body.get("status") or {})
+            created_text = meta.get("creationTimestamp")
+            self.jobs[key] = Entry(
+                namespace=key[0],
+                name=key[1],
+                uid=str(meta.get("uid", "")),
+                generation=int(meta.get("generation") or 0),
+                created=parse_instant(created_text) if created_text else datetime.now(UTC),
+                raw_spec=raw,
+                spec=spec,
+                spec_error=error,
+                policy_error=self.check_policy(spec) if spec is not None else None,
+                labels=dict(meta.get("labels") or {}),
+                annotations=dict(meta.get("annotations") or {}),
+                resource_version=rv,
+                status=status,
+                written=dict(status),
+            )
+        self.on_change(key)
+        return key
+
+    def delete_job(self, namespace: str, name: str) -> None:
+        if self.jobs.pop((namespace, name), None) is not None:
+            self.on_change((namespace, name))
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def upsert_run(self, body: Mapping[str, Any]) -> None:
+        run = run_from_job(body)
+        namespace = str((body.get("metadata") or {}).get("namespace", ""))
+        if not run.owner:
+            return
+        key = (namespace, run.owner)
+        runs = self.runs.setdefault(key, {})
+        old = runs.get(run.name)
+        if old is not None and old.uid == run.uid and _rv(old.resource_version) > _rv(run.resource_version):
+            return
+        if old is not None and old.recorded and not run.recorded and old.uid == run.uid:
+            run = _with_recorded(run)  # the view marked it before the watch caught up
+        runs[run.name] = run
+        self.on_change(key)
+
+    def delete_run(self, namespace: str, owner: str, name: str) -> None:
+        runs = self.runs.get((namespace, owner))
+        if runs and runs.pop(name, None) is not None:
+            self.on_change((namespace, owner))
+
+    def mark_recorded(self, key: Key, name: str) -> None:
+        run = self.runs.get(key, {}).get(name)
+        if run is not None and not run.recorded:
+            self.runs[key][name] = _with_recorded(run)
+
+    def set_exit_code(self, key: Key, name: str, code: int | None) -> None:
+        entry = self.jobs.get(key)
+        if entry is not None:
+            entry.exit_codes[name] = code
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def snapshot(self, key: Key) -> JobSnapshot | None:
+        entry = self.jobs.get(key)
+        if entry is None:
+            return None
+        # Runs of an older ChronosJob of the same name wait for the garbage collector; not ours.
+        runs = tuple(r for r in self.runs.get(key, {}).values() if r.owner_uid in ("", entry.uid))
+        return JobSnapshot(
+            namespace=entry.namespace,
+            name=entry.name,
+            uid=entry.uid,
+            generation=entry.generation,
+            created=entry.created,
+            spec=entry.spec,
+            spec_error=entry.spec_error,
+            status=entry.status,
+            runs=runs,
+            exit_codes=dict(entry.exit_codes),
+            policy_error=entry.policy_error,
+        )
+
+    def keys(self) -> list[Key]:
+        return list(self.jobs)
+
+
+def _with_recorded(run: Run) -> Run:
+    return replace(run, recorded=True)
+
+
+def owner_of(body: Mapping[str, Any]) -> str:
+    return str(((body.get("metadata") or {}).get("labels") or {}).get(labels.JOB_LABEL, ""))
