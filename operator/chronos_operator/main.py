@@ -54,7 +54,9 @@ class Nodes:
 
     async def refresh(self, writer: Writer) -> None:
         try:
-            self.labels = [dict((n.get("metadata") or {}).get("labels") or {}) for n in await writer.list_nodes()]
+            self.labels = [
+                dict((n.get("metadata") or {}).get("labels") or {}) for n in await writer.list_nodes()
+            ]
         except Exception as e:  # constraints fall back to what was known; never stop scheduling
             log.warning("could not list nodes for constraints: %s", e)
 
@@ -144,7 +146,9 @@ def main() -> None:
         print(f"chronos-operator: {e}", file=sys.stderr)
         sys.exit(2)
     log.info(
-        "starting: namespaces=%s selector=%s", ",".join(settings.namespaces) or "all", settings.label_selector or "-"
+        "starting: namespaces=%s selector=%s",
+        ",".join(settings.namespaces) or "all",
+        settings.label_selector or "-",
     )
     asyncio.run(run_operator(settings))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,3 +113,71 @@ def namespace(cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[str]
     except kubernetes.client.ApiException as e:
         if e.status != 404:
             raise
+
+
+class OperatorProcess:
+    """`chronos-operator` as a real subprocess, so tests can stop, SIGKILL and restart it."""
+
+    def __init__(self, cluster: Cluster, namespaces: list[str], log_path: Path, env: dict[str, str]) -> None:
+        self.cluster = cluster
+        self.namespaces = namespaces
+        self.log_path = log_path
+        self.extra_env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> OperatorProcess:
+        env = {
+            **self.cluster.env(),
+            "CHRONOS_OPERATOR_NAMESPACES": ",".join(self.namespaces),
+            "CHRONOS_OPERATOR_LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
+        self.proc = subprocess.Popen(
+            [str(REPO / ".venv" / "bin" / "chronos-operator")], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture
+def operator_factory(
+    cluster: Cluster, crd: Path, tmp_path: Path
+) -> Iterator[Callable[..., OperatorProcess]]:
+    """Starts operators watching the given namespaces; all are stopped after the test."""
+    started: list[OperatorProcess] = []
+
+    def start(*namespaces: str, **env: str) -> OperatorProcess:
+        op = OperatorProcess(cluster, list(namespaces), tmp_path / f"operator-{len(started)}.log", env).start()
+        started.append(op)
+        return op
+
+    yield start
+    for op in started:
+        op.stop()
+
+
+@pytest.fixture
+def operator(operator_factory: Callable[..., OperatorProcess], namespace: str) -> OperatorProcess:
+    """One operator watching the test's namespace."""
+    return operator_factory(namespace)

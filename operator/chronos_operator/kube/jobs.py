@@ -36,7 +36,10 @@ def policy_problems(spec: ChronosJobSpec, settings: Settings) -> list[str]:
     container = spec.container
     if container is None:
         return problems
-    if container.network is not None and str(getattr(container.network, "value", container.network)) == "HOST":
+    if (
+        container.network is not None
+        and str(getattr(container.network, "value", container.network)) == "HOST"
+    ):
         if not settings.allow_host_network:
             problems.append(
                 "spec.container.network: HOST (host network) is not allowed by the operator's policy "
@@ -147,7 +150,11 @@ def node_affinity(
             expressions.append({"key": key, "operator": "Exists"})
             if matching:
                 expressions.append({"key": key, "operator": "NotIn", "values": matching})
-    return {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": expressions}]}}
+    return {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": expressions}]
+        }
+    }
 
 
 def chronos_environment(

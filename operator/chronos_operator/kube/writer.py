@@ -109,7 +109,9 @@ class Writer:
 
     async def last_exit_code(self, namespace: str, job_name: str) -> int | None:
         """The exit code of the last terminated container of the Job's pods, if any pod remains."""
-        result = await self._call(self.core.list_namespaced_pod, namespace, label_selector=f"job-name={job_name}")
+        result = await self._call(
+            self.core.list_namespaced_pod, namespace, label_selector=f"job-name={job_name}"
+        )
         best: tuple[str, int] | None = None
         for pod in result.get("items") or []:
             for cs in (pod.get("status") or {}).get("containerStatuses") or []:
@@ -200,7 +202,9 @@ class Writer:
         try:
             await self._call(self.core.create_namespaced_event, involved["namespace"], body)
         except (TransientError, PermanentError) as e:
-            log.warning("could not post event %s on %s/%s: %s", reason, involved["namespace"], involved["name"], e)
+            log.warning(
+                "could not post event %s on %s/%s: %s", reason, involved["namespace"], involved["name"], e
+            )
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)

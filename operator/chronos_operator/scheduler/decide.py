@@ -143,7 +143,8 @@ def record_finished_runs(snap: JobSnapshot, status: dict[str, Any], plan: Plan, 
     history: list[dict[str, Any]] = status.setdefault("history", [])
     seen = {h.get("jobName") for h in history}
     finished = sorted(
-        (r for r in snap.runs if r.outcome and not r.recorded), key=lambda r: (r.finished or r.created or snap.created)
+        (r for r in snap.runs if r.outcome and not r.recorded),
+        key=lambda r: r.finished or r.created or snap.created,
     )
     for run in finished:
         if run.name in seen:
@@ -240,7 +241,9 @@ def _adopt_existing_runs(
     return last_index
 
 
-def plan_schedule(snap: JobSnapshot, status: dict[str, Any], plan: Plan, now: datetime, settings: Settings) -> None:
+def plan_schedule(
+    snap: JobSnapshot, status: dict[str, Any], plan: Plan, now: datetime, settings: Settings
+) -> None:
     """The scheduled part of the decision (contract §3)."""
     expression, zone = _schedule_of(snap)
     key = f"{expression}|{zone or ''}"
@@ -335,6 +338,9 @@ def plan_schedule(snap: JobSnapshot, status: dict[str, Any], plan: Plan, now: da
         exhausted = False
     was = _condition_is(status, "Exhausted")
     message = decision.message or "all occurrences of the schedule are used"
+    if was and exhausted:
+        # Keep the first explanation ("all 10 occurrences are in the past"); later decisions only see a used-up cursor.
+        message = next(c.get("message", message) for c in status["conditions"] if c.get("type") == "Exhausted")
     _set_condition(
         status,
         "Exhausted",
@@ -384,6 +390,15 @@ def _summarise(snap: JobSnapshot, status: dict[str, Any], plan: Plan) -> None:
         status.setdefault(counter, 0)
 
 
+def _reason_for(spec_error: str) -> str:
+    """The Degraded reason for a spec the model refused, from the field its message names first."""
+    if spec_error.startswith("spec.scheduleTimeZone"):
+        return "UnknownTimeZone"
+    if spec_error.startswith(("spec.schedule", "spec.epsilon")):
+        return "InvalidSchedule"
+    return "InvalidSpec"
+
+
 def decide(snap: JobSnapshot, now: datetime, settings: Settings) -> Plan:
     """The plan for one ChronosJob at `now`."""
     status = copy.deepcopy(dict(snap.status))
@@ -401,6 +416,8 @@ def decide(snap: JobSnapshot, now: datetime, settings: Settings) -> Plan:
         except ScheduleError as e:
             problem = str(e)
             reason = "UnknownTimeZone" if e.field == "scheduleTimeZone" else "InvalidSchedule"
+    elif snap.spec_error:
+        reason = _reason_for(snap.spec_error)
     elif snap.policy_error:
         reason = "PolicyDenied"
     was_degraded = _condition_is(status, "Degraded")

@@ -16,7 +16,14 @@ from typing import Any
 
 from chronos_operator.kube.writer import PermanentError, TransientError, Writer
 from chronos_operator.schedule import format_instant
-from chronos_operator.scheduler.decide import EventRequest, JobSnapshot, Plan, RunRequest, decide, status_patch
+from chronos_operator.scheduler.decide import (
+    EventRequest,
+    JobSnapshot,
+    Plan,
+    RunRequest,
+    decide,
+    status_patch,
+)
 from chronos_operator.scheduler.view import Key, View
 from chronos_operator.settings import Settings
 
@@ -118,7 +125,14 @@ class Scheduler:
         entry = self.view.jobs[key]
         patch = status_patch(entry.written, plan.status)
         self._wake(key, plan.wake_at)
-        if not (patch or plan.creates or plan.deletes or plan.mark_recorded or plan.events or plan.fetch_exit_codes):
+        if not (
+            patch
+            or plan.creates
+            or plan.deletes
+            or plan.mark_recorded
+            or plan.events
+            or plan.fetch_exit_codes
+        ):
             return
         self.busy.add(key)
         task = asyncio.create_task(self.apply(key, snap, plan), name=f"apply {key[0]}/{key[1]}")
@@ -168,7 +182,9 @@ class Scheduler:
                     log.error("status of %s/%s refused: %s", *key, e)
                     return
             for name in plan.mark_recorded:
-                await self._quietly(self.writer.annotate_job(snap.namespace, name, {"chronos.dev/recorded": "true"}))
+                await self._quietly(
+                    self.writer.annotate_job(snap.namespace, name, {"chronos.dev/recorded": "true"})
+                )
                 self.view.mark_recorded(key, name)
             for name in plan.deletes:
                 await self._quietly(self.writer.delete_job(snap.namespace, name))

@@ -81,7 +81,12 @@ def run_from_job(body: Mapping[str, Any]) -> Run:
         uid=meta.get("uid", ""),
         owner=lab.get(labels.JOB_LABEL, ""),
         owner_uid=next(
-            (str(o.get("uid", "")) for o in meta.get("ownerReferences") or [] if o.get("kind") == labels.KIND), ""
+            (
+                str(o.get("uid", ""))
+                for o in meta.get("ownerReferences") or []
+                if o.get("kind") == labels.KIND
+            ),
+            "",
         ),
         trigger=lab.get(labels.TRIGGER_LABEL, "schedule"),
         scheduled=_instant(ann.get(labels.SCHEDULED_TIME)),

@@ -1,0 +1,1 @@
+"""``kubectl-chronos``: the command-line companion of chronos-operator."""
