@@ -337,3 +337,13 @@ def test_a_spec_edit_keeps_status(cluster: Any, crd: Path, namespace: str) -> No
         GROUP, VERSION, namespace, PLURAL, "edit", {"spec": {"retries": 5}}, _request_timeout=10
     )
     assert stored["spec"]["retries"] == 5 and stored["status"]["successCount"] == 9
+
+
+def test_kubectl_refuses_unknown_fields_by_name(cluster: Any, crd: Path, namespace: str) -> None:
+    body = manifest("typo", {"shedule": "R//P1D", "container": {"imag": "busybox"}}, namespace)
+    result = cluster.kubectl("create", "-f", "-", input=json.dumps(body), check=False)
+    assert result.returncode != 0
+    assert (
+        'unknown field "spec.shedule"' in result.stderr
+        and 'unknown field "spec.container.imag"' in result.stderr
+    )

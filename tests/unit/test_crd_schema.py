@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from chronos_operator.model import crd
 from chronos_operator.model.spec import ChronosJobSpec
-from chronos_operator.model.structural import UnsupportedSchema, structural_schema
+from chronos_operator.model.structural import UnsupportedSchema, to_structural_schema
 
 REPO = Path(__file__).resolve().parents[2]
 # JSONSchemaProps fields (apiextensions v1) plus the x-kubernetes extensions.
@@ -220,7 +220,7 @@ def test_printer_columns(document: dict[str, Any]) -> None:
 
 
 def test_rendering_is_deterministic() -> None:
-    assert crd.generated_files() == crd.generated_files()
+    assert crd.generate_files() == crd.generate_files()
 
 
 def test_committed_files_are_up_to_date() -> None:
@@ -237,7 +237,7 @@ def test_check_reports_stale_files(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_chart_template_wraps_the_same_crd() -> None:
-    text = crd.generated_files()[crd.CHART_PATH]
+    text = crd.generate_files()[crd.CHART_PATH]
     lines = text.splitlines()
     assert lines[1] == "{{- if .Values.crds.enabled }}" and lines[-1] == "{{- end }}"
     assert "helm.sh/resource-policy: keep" in text and "{{- if .Values.crds.keep }}" in text
@@ -269,7 +269,7 @@ class Sample(BaseModel):
 
 
 def test_rewrite_rules() -> None:
-    schema = structural_schema(Sample.model_json_schema(by_alias=True, mode="validation"))
+    schema = to_structural_schema(Sample.model_json_schema(by_alias=True, mode="validation"))
     properties = schema["properties"]
     assert properties["maybe"] == {
         "type": "object",
@@ -292,14 +292,14 @@ def test_unsupported_unions_fail_the_generator() -> None:
         value: int | list[str] = 0
 
     with pytest.raises(UnsupportedSchema, match="value"):
-        structural_schema(Mixed.model_json_schema())
+        to_structural_schema(Mixed.model_json_schema())
 
 
 def test_recursive_models_are_cut() -> None:
     class Node(BaseModel):
         children: list[Node] = []
 
-    schema = structural_schema(Node.model_json_schema())
+    schema = to_structural_schema(Node.model_json_schema())
     assert schema["properties"]["children"]["items"] == {
         "type": "object",
         "x-kubernetes-preserve-unknown-fields": True,

@@ -29,10 +29,9 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         "import",
         help="convert Chronos job JSON into ChronosJob YAML",
         description="Convert Chronos job JSON files (one job or a list of jobs per file; folders are "
-        "searched "
-        "recursively for *.json, as chronos-sync keeps them) into ChronosJob manifests: multi-document YAML "
-        "on stdout, or one file per job with --output-dir. Warnings (fields with no Kubernetes meaning, "
-        "ignored counters) go to stderr as PATH: field: message.",
+        "searched recursively for *.json, as chronos-sync keeps them) into ChronosJob manifests: "
+        "multi-document YAML on stdout, or one file per job with --output-dir. Warnings (fields with no "
+        "Kubernetes meaning, ignored counters) go to stderr as PATH: field: message.",
     )
     importer.add_argument(
         "paths", nargs="+", metavar="PATH", help="Chronos job JSON file, folder, or - for stdin"
@@ -87,10 +86,12 @@ def run_import(args: argparse.Namespace) -> int:
             manifest = build_manifest(spec, args.namespace)
             name = manifest["metadata"]["name"]
             converted.append(Converted(document.source, name, name, manifest))
-    errors += _duplicates(converted, "metadata.name", lambda c: f"Chronos job {c.body['spec']['name']!r}")
+    errors += _find_duplicates(
+        converted, "metadata.name", lambda c: f"Chronos job {c.body['spec']['name']!r}"
+    )
     if errors:
-        return _fail(errors)
-    texts = [f"# imported from {c.source} by kubectl-chronos\n" + _yaml(c.body) for c in converted]
+        return _report(errors)
+    texts = [f"# imported from {c.source} by kubectl-chronos\n" + _dump_yaml(c.body) for c in converted]
     if args.output_dir is not None:
         _write_files(
             args.output_dir, [(f"{c.name}.yaml", text) for c, text in zip(converted, texts, strict=True)]
@@ -122,19 +123,19 @@ def run_export(args: argparse.Namespace) -> int:
                 print(f"{document.source}: {warning}", file=sys.stderr)
             body = to_chronos_json(job.spec, job.status, name=str(job.metadata.get("name", "")))
             converted.append(Converted(document.source, body["name"], body["name"], body))
-    errors += _duplicates(converted, "spec.name", lambda c: f"job {c.key!r}")
+    errors += _find_duplicates(converted, "spec.name", lambda c: f"job {c.key!r}")
     if errors:
-        return _fail(errors)
+        return _report(errors)
     if args.output_dir is not None:
-        _write_files(args.output_dir, [(f"{c.name}.json", _json(c.body)) for c in converted])
+        _write_files(args.output_dir, [(f"{c.name}.json", _dump_json(c.body)) for c in converted])
     elif len(converted) == 1:
-        sys.stdout.write(_json(converted[0].body))
+        sys.stdout.write(_dump_json(converted[0].body))
     else:
-        sys.stdout.write(_json([c.body for c in converted]))
+        sys.stdout.write(_dump_json([c.body for c in converted]))
     return 0
 
 
-def _duplicates(converted: list[Converted], field: str, describe: Any) -> list[str]:
+def _find_duplicates(converted: list[Converted], field: str, describe: Any) -> list[str]:
     """One error for every job whose key an earlier job already has."""
     first: dict[str, Converted] = {}
     errors = []
@@ -150,7 +151,7 @@ def _duplicates(converted: list[Converted], field: str, describe: Any) -> list[s
     return errors
 
 
-def _fail(errors: list[str]) -> int:
+def _report(errors: list[str]) -> int:
     for line in errors:
         print(line, file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -164,9 +165,9 @@ def _write_files(directory: Path, files: list[tuple[str, str]]) -> None:
         print(path)
 
 
-def _yaml(document: dict[str, Any]) -> str:
+def _dump_yaml(document: dict[str, Any]) -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
 
-def _json(document: object) -> str:
+def _dump_json(document: object) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

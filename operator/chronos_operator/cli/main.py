@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from chronos_operator import __version__
 
-from . import convert, next
+from . import convert
+from . import next as next_command
 from .inputs import InputError
 
 EXIT_BAD_INPUT = 2
@@ -23,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(metavar="COMMAND")
-    next.add_parser(subparsers)
+    next_command.add_parser(subparsers)
     convert.add_parsers(subparsers)
     return parser
 

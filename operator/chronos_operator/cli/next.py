@@ -18,10 +18,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser(
         "next",
         help="print a schedule's next fire times",
-        description="Print the next fire times (RFC 3339, UTC, one a line) strictly after --after, "
-        "never past the schedule's repetition count.",
-        epilog="examples:\n  kubectl-chronos next 'R5/2008-03-01T13:00:00Z/P1D' -n 3 --after "
-        "2008-03-01T00:00:00Z\n"
+        description="Print the next fire times (RFC 3339, UTC, one a line) strictly after --after, never "
+        "past the schedule's repetition count.",
+        epilog="examples:\n"
+        "  kubectl-chronos next 'R5/2008-03-01T13:00:00Z/P1D' -n 3 --after 2008-03-01T00:00:00Z\n"
         "  kubectl-chronos next 'R/2014-10-10T18:32:00Z/PT60M' --tz PST\n"
         "  kubectl-chronos next -f job.yaml",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -33,13 +33,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "-f",
         "--filename",
         metavar="FILE",
-        help="a ChronosJob manifest (YAML) or a Chronos job (JSON) instead of SCHEDULE; an empty start "
-        "is the manifest's creationTimestamp, else now",
+        help="a ChronosJob manifest (YAML) or a Chronos job (JSON) instead of SCHEDULE; an empty start is "
+        "the manifest's creationTimestamp, else now",
     )
     parser.add_argument(
         "--tz", metavar="ZONE", help="scheduleTimeZone for SCHEDULE: IANA name or Java id (PST)"
     )
-    parser.add_argument("-n", type=_count, default=DEFAULT_COUNT, metavar="N", help="how many (default 10)")
+    parser.add_argument(
+        "-n", type=_parse_count, default=DEFAULT_COUNT, metavar="N", help="how many (default 10)"
+    )
     parser.add_argument(
         "--after", metavar="RFC3339", help="list fire times strictly after this instant (default: now)"
     )
@@ -59,18 +61,18 @@ def run(args: argparse.Namespace) -> int:
     if args.filename is not None:
         if args.tz is not None:
             raise InputError("--tz", "applies to SCHEDULE only; a file has its own scheduleTimeZone")
-        schedule = schedule_of_file(args.filename, now)
+        schedule = read_schedule(args.filename, now)
     else:
         try:
             schedule = parse_schedule(args.schedule, args.tz).anchored(now)
         except ScheduleError as e:
             raise InputError("--tz" if e.field == "scheduleTimeZone" else "", str(e)) from None
-    for instant in fire_times(schedule, after, args.n):
+    for instant in list_fire_times(schedule, after, args.n):
         print(format_time(instant))
     return 0
 
 
-def schedule_of_file(path: str, now: datetime) -> Schedule:
+def read_schedule(path: str, now: datetime) -> Schedule:
     """The schedule of the one job in ``path``, its empty start filled with the creation time."""
     documents = read_yaml_documents(path)
     if len(documents) != 1:
@@ -100,7 +102,7 @@ def schedule_of_file(path: str, now: datetime) -> Schedule:
         raise InputError(document.source, f"spec.{e.field}: {e}") from None
 
 
-def fire_times(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
+def list_fire_times(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
     """Up to ``count`` occurrences strictly after ``after``, never past the repetitions."""
     times: list[datetime] = []
     found = schedule.next_after(after) if count > 0 else None
@@ -127,7 +129,7 @@ def format_time(instant: datetime) -> str:
     return text + "Z"
 
 
-def _count(text: str) -> int:
+def _parse_count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .container import Container
-from .errors import Problem, SpecError, join_path, problems_from
+from .errors import Problem, SpecError, collect_problems, join_path
 from .spec import CONSTRAINT_OPERATORS, ChronosJobSpec
 from .status import ChronosJobStatus
 
@@ -93,7 +93,7 @@ class _Reader:
             return str(value).lower()
         if isinstance(value, int | float):
             return str(value)
-        self.fail(field, f"must be a string, not {_json_type(value)}")
+        self.fail(field, f"must be a string, not {_describe_type(value)}")
         return None
 
     def boolean(self, value: object, field: str) -> bool | None:
@@ -131,13 +131,13 @@ class _Reader:
     def items(self, value: object, field: str) -> list[Any] | None:
         if isinstance(value, list):
             return value
-        self.fail(field, f"must be a list, not {_json_type(value)}")
+        self.fail(field, f"must be a list, not {_describe_type(value)}")
         return None
 
     def mapping(self, value: object, field: str, known: frozenset[str]) -> dict[str, Any] | None:
         """An object's keys without nulls (null = absent in Chronos), unknown keys warned and dropped."""
         if not isinstance(value, Mapping):
-            self.fail(field, f"must be an object, not {_json_type(value)}")
+            self.fail(field, f"must be an object, not {_describe_type(value)}")
             return None
         result: dict[str, Any] = {}
         for key, item in value.items():
@@ -157,7 +157,7 @@ def from_chronos_json(job: Mapping[str, Any]) -> tuple[ChronosJobSpec, list[str]
     when the job cannot be converted.
     """
     if not isinstance(job, Mapping):
-        raise SpecError([Problem("", f"a Chronos job must be a JSON object, not {_json_type(job)}")])
+        raise SpecError([Problem("", f"a Chronos job must be a JSON object, not {_describe_type(job)}")])
     reader = _Reader()
     data = {key: value for key, value in job.items() if value is not None}
     spec: dict[str, Any] = {}
@@ -202,7 +202,7 @@ def from_chronos_json(job: Mapping[str, Any]) -> tuple[ChronosJobSpec, list[str]
     try:
         return ChronosJobSpec.model_validate(spec), reader.warnings
     except ValidationError as e:
-        raise SpecError(problems_from(e, "spec")) from None
+        raise SpecError(collect_problems(e, "spec")) from None
 
 
 def _read_user(reader: _Reader, data: Mapping[str, Any], spec: dict[str, Any]) -> None:
@@ -506,7 +506,7 @@ def to_chronos_json(
         "maxCompletionTime": spec.maxCompletionTime,
     }
     if spec.container is not None:
-        job["container"] = _container_json(spec.container)
+        job["container"] = _write_container(spec.container)
     job["constraints"] = [list(constraint) for constraint in spec.constraints]
     if spec.parents is not None:
         job["parents"] = list(spec.parents)
@@ -516,7 +516,7 @@ def to_chronos_json(
     return job
 
 
-def _container_json(container: Container) -> dict[str, Any]:
+def _write_container(container: Container) -> dict[str, Any]:
     result: dict[str, Any] = {"type": container.type}
     if container.image is not None:
         result["image"] = container.image
@@ -561,7 +561,7 @@ def export_warnings(spec: ChronosJobSpec) -> list[str]:
     return warnings
 
 
-def _json_type(value: object) -> str:
+def _describe_type(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):

@@ -71,8 +71,7 @@ class ExternalVolume(SpecModel):
     provider: str = Field(
         "",
         description="Volume driver (Chronos `external.provider`, e.g. `dvdi`). The claim's storage class "
-        "decides "
-        "this on Kubernetes, so it is not used.",
+        "decides this on Kubernetes, so it is not used.",
     )
     options: list[KeyValue] = Field(
         default_factory=list,
@@ -91,9 +90,8 @@ class Volume(SpecModel):
     hostPath: str | None = Field(
         None,
         description="Directory on the node (Chronos `hostPath`). Becomes a hostPath volume, which the "
-        "operator "
-        "refuses unless its policy allows host paths (Degraded, reason PolicyDenied). Without hostPath and "
-        "external, the volume is an emptyDir.",
+        "operator refuses unless its policy allows host paths (Degraded, reason PolicyDenied). Without "
+        "hostPath and external, the volume is an emptyDir.",
     )
     mode: VolumeMode | None = Field(
         None, description="RW (default) or RO (Chronos `mode`). RO makes the volumeMount readOnly."
@@ -122,8 +120,8 @@ class Container(SpecModel):
     image: str | None = Field(
         None,
         min_length=1,
-        description="The container image (Chronos `image`). When unset, the operator's default image "
-        "(a small shell image, an operator setting).",
+        description="The container image (Chronos `image`). When unset, the operator's default image (a "
+        "small shell image, an operator setting).",
     )
     network: NetworkMode | None = Field(
         None,
@@ -135,8 +133,7 @@ class Container(SpecModel):
     networkName: str | None = Field(
         None,
         description="Deprecated Chronos single network name (Chronos `networkName`). Added to the pod's "
-        "Multus "
-        "annotation `k8s.v1.cni.cncf.io/networks`.",
+        "Multus annotation `k8s.v1.cni.cncf.io/networks`.",
     )
     networkInfos: list[NetworkInfo] = Field(
         default_factory=list,
@@ -151,14 +148,12 @@ class Container(SpecModel):
     forcePullImage: bool = Field(
         False,
         description="Pull the image before every run (Chronos `forcePullImage`). true = imagePullPolicy "
-        "Always, "
-        "false = IfNotPresent.",
+        "Always, false = IfNotPresent.",
     )
     parameters: list[KeyValue] = Field(
         default_factory=list,
         description="Extra `docker run` options (Chronos `parameters`). Known keys are mapped: env -> "
-        "container "
-        "env, label -> pod label, user -> runAsUser, workdir -> workingDir, privileged -> privileged "
-        "(policy-gated); other keys are reported (Degraded, reason UnsupportedField), never silently "
-        "dropped.",
+        "container env, label -> pod label, user -> runAsUser, workdir -> workingDir, privileged -> "
+        "privileged (policy-gated); other keys are reported (Degraded, reason UnsupportedField), never "
+        "silently dropped.",
     )

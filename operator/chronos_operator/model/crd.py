@@ -30,7 +30,7 @@ from .resource import (
 )
 from .spec import ChronosJobSpec
 from .status import ChronosJobStatus
-from .structural import structural_schema
+from .structural import to_structural_schema
 
 MANIFEST_PATH = Path("manifests/crd/chronos.dev_chronosjobs.yaml")
 CHART_PATH = Path("charts/chronos-operator/templates/crd.yaml")
@@ -90,8 +90,8 @@ ROOT_VALIDATIONS: list[dict[str, str]] = [
         "<name>-<10 digit seconds> fit in 63; keep a longer Chronos name in spec.name",
     },
     {
-        "rule": "!has(self.spec.parents) || "
-        "!((has(self.spec.name) ? self.spec.name : self.metadata.name) in self.spec.parents)",
+        "rule": "!has(self.spec.parents) || !((has(self.spec.name) ? self.spec.name : self.metadata.name) in "
+        "self.spec.parents)",
         "message": "a job cannot be its own parent (spec.parents holds its own name)",
         "fieldPath": ".spec.parents",
     },
@@ -100,8 +100,8 @@ ROOT_VALIDATIONS: list[dict[str, str]] = [
 
 def build_crd() -> dict[str, Any]:
     """The CustomResourceDefinition as a mapping."""
-    spec = structural_schema(ChronosJobSpec.model_json_schema(by_alias=True, mode="validation"))
-    status = structural_schema(ChronosJobStatus.model_json_schema(by_alias=True, mode="validation"))
+    spec = to_structural_schema(ChronosJobSpec.model_json_schema(by_alias=True, mode="validation"))
+    status = to_structural_schema(ChronosJobStatus.model_json_schema(by_alias=True, mode="validation"))
     # kopf keeps its own bookkeeping in status; without this the API server would prune it.
     status["x-kubernetes-preserve-unknown-fields"] = True
     root = {
@@ -173,13 +173,13 @@ def _dump(document: dict[str, Any]) -> str:
     return yaml.safe_dump(document, sort_keys=True, default_flow_style=False, width=100, allow_unicode=False)
 
 
-def generated_files() -> dict[Path, str]:
+def generate_files() -> dict[Path, str]:
     """Repository-relative path -> content of every generated file."""
     crd = build_crd()
     return {MANIFEST_PATH: render_manifest(crd), CHART_PATH: render_chart_template(crd)}
 
 
-def default_root() -> Path:
+def find_root() -> Path:
     """The checkout this module lives in, else the current directory."""
     checkout = Path(__file__).resolve().parents[3]
     return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
@@ -194,9 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--root", type=Path, default=None, help="repository root (default: this checkout)")
     args = parser.parse_args(argv)
-    root: Path = args.root or default_root()
+    root: Path = args.root or find_root()
     stale = []
-    for relative, content in generated_files().items():
+    for relative, content in generate_files().items():
         path = root / relative
         current = path.read_text() if path.is_file() else ""
         if current == content:

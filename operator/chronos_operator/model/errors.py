@@ -41,7 +41,7 @@ class FieldError(ValueError):
     """Raised inside a model validator to report ``message`` against ``field``.
 
     ``field`` is relative to the model that raises it (``volumes[0].hostPath`` in a Container);
-    pydantic keeps the exception in the error's context, where :func:`problems_from` finds it.
+    pydantic keeps the exception in the error's context, where :func:`collect_problems` finds it.
     """
 
     def __init__(self, field: str, message: str) -> None:
@@ -61,7 +61,7 @@ def join_path(*parts: str | int) -> str:
     return text
 
 
-def problems_from(error: ValidationError, prefix: str = "spec") -> list[Problem]:
+def collect_problems(error: ValidationError, prefix: str = "spec") -> list[Problem]:
     """Turn pydantic's errors into problems whose fields read like the API server's."""
     problems: list[Problem] = []
     for detail in error.errors():
@@ -73,7 +73,7 @@ def problems_from(error: ValidationError, prefix: str = "spec") -> list[Problem]
             message = raised.message
         else:
             field = join_path(prefix, *loc)
-            message = _message(detail["type"], detail["msg"], ctx)
+            message = _explain(detail["type"], detail["msg"], ctx)
         problem = Problem(field, message)
         if problem not in problems:
             problems.append(problem)
@@ -86,7 +86,7 @@ def _is_union_tag(part: str | int) -> bool:
     return isinstance(part, str) and (part in {"int", "str", "float", "bool"} or "[" in part)
 
 
-def _message(kind: str, default: str, ctx: dict[str, Any]) -> str:
+def _explain(kind: str, default: str, ctx: dict[str, Any]) -> str:
     """Short messages in the API server's vocabulary for the common cases; pydantic's otherwise."""
     if kind == "literal_error":
         choices = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import FieldError, Problem, SpecError, problems_from
+from .errors import FieldError, Problem, SpecError, collect_problems
 from .resource import API_VERSION, KIND, MAX_NAME_LENGTH
 from .spec import ChronosJobSpec
 from .status import ChronosJobStatus
@@ -65,4 +65,4 @@ def parse_chronos_job(document: Mapping[str, Any]) -> ChronosJob:
     try:
         return ChronosJob.model_validate(document)
     except ValidationError as e:
-        raise SpecError(problems_from(e, prefix="")) from None
+        raise SpecError(collect_problems(e, prefix="")) from None

@@ -23,7 +23,7 @@ from chronos_operator.schedule import ScheduleError, parse_duration, parse_sched
 
 from .base import SpecModel
 from .container import Container
-from .errors import FieldError, SpecError, problems_from
+from .errors import FieldError, SpecError, collect_problems
 from .users import parse_user
 
 # Chronos' JobUtils.jobNamePattern is [\w.-]+ with Java's ASCII \w.
@@ -87,8 +87,7 @@ class FetchItem(SpecModel):
     cache: bool = Field(
         False,
         description="Use the Mesos fetcher cache (Chronos `cache`). Accepted for compatibility; on "
-        "Kubernetes "
-        "every run downloads again.",
+        "Kubernetes every run downloads again.",
     )
 
 
@@ -113,8 +112,8 @@ class ChronosJobSpec(SpecModel):
                     "fieldPath": ".schedule",
                 },
                 {
-                    "rule": "!has(self.uris) || size(self.uris) == 0 || !has(self.fetch) || size(self.fetch) "
-                    "== 0",
+                    "rule": "!has(self.uris) || size(self.uris) == 0 || "
+                    "!has(self.fetch) || size(self.fetch) == 0",
                     "message": "set either uris or fetch, not both",
                     "fieldPath": ".fetch",
                 },
@@ -125,8 +124,7 @@ class ChronosJobSpec(SpecModel):
     name: ChronosName | None = Field(
         None,
         description="The Chronos job name ([\\w.-]+, may hold `_` and capitals, e.g. SAMPLE_JOB1). Parents "
-        "and "
-        "the Chronos REST API refer to jobs by it, and it is CHRONOS_JOB_NAME in the pod. Defaults to "
+        "and the Chronos REST API refer to jobs by it, and it is CHRONOS_JOB_NAME in the pod. Defaults to "
         "metadata.name; set it when the Chronos name is not a valid Kubernetes name.",
     )
     command: str = Field(
@@ -143,8 +141,7 @@ class ChronosJobSpec(SpecModel):
     shell: bool = Field(
         True,
         description="Run the command through /bin/sh -c (Chronos `shell`, default true). false: command is "
-        "the "
-        "executable and arguments its argv.",
+        "the executable and arguments its argv.",
     )
     schedule: str | None = Field(
         None,
@@ -152,14 +149,14 @@ class ChronosJobSpec(SpecModel):
         description="When to run: an ISO 8601 repeating interval R[n]/[start]/period (Chronos `schedule`). R "
         "alone repeats forever, R0 never; an empty start means the object's creation time; a start without "
         "offset is UTC; the period is any ISO 8601 duration of at least one second (PT2S, P1M, "
-        "P1Y2M3DT4H5M6S, P2W). Occurrence k is start + k x period. Example: R/2024-01-01T02:00:00Z/P1D. "
-        "Set either schedule or parents; neither = run once, now.",
+        "P1Y2M3DT4H5M6S, P2W). Occurrence k is start + k x period. Example: R/2024-01-01T02:00:00Z/P1D. Set "
+        "either schedule or parents; neither = run once, now.",
         json_schema_extra={
             "x-kubernetes-validations": [
                 {
                     "rule": f"self.matches('{SCHEDULE_SHAPE}')",
-                    "message": "schedule must be an ISO 8601 repeating interval R[n]/[start]/period, "
-                    "e.g. R/2024-01-01T00:00:00Z/P1D or R5//PT1H",
+                    "message": "schedule must be an ISO 8601 repeating interval R[n]/[start]/period, e.g. "
+                    "R/2024-01-01T00:00:00Z/P1D or R5//PT1H",
                 }
             ]
         },
@@ -168,19 +165,16 @@ class ChronosJobSpec(SpecModel):
         None,
         max_length=64,
         description="Time zone of the schedule (Chronos `scheduleTimeZone`): an IANA name (America/New_York) "
-        "or "
-        "a Java legacy id (PST, EST, BST = Asia/Dhaka, ...). The start's wall-clock time is kept in this "
-        "zone "
-        "and its written offset ignored; P1D keeps the wall-clock time across DST, PT24H does not. An "
+        "or a Java legacy id (PST, EST, BST = Asia/Dhaka, ...). The start's wall-clock time is kept in this "
+        "zone and its written offset ignored; P1D keeps the wall-clock time across DST, PT24H does not. An "
         "unknown zone is rejected, never silently UTC.",
     )
     epsilon: str | None = Field(
         None,
         max_length=64,
         description="How late a run may still start, as an ISO 8601 duration (Chronos `epsilon`, e.g. "
-        "PT30M). "
-        "An occurrence whose run cannot be created by occurrence + epsilon is skipped (status.skippedCount, "
-        "a MissedSchedule Event). Unset = the operator setting (PT60S).",
+        "PT30M). An occurrence whose run cannot be created by occurrence + epsilon is skipped "
+        "(status.skippedCount, a MissedSchedule Event). Unset = the operator setting (PT60S).",
         json_schema_extra={
             "x-kubernetes-validations": [
                 {
@@ -195,8 +189,7 @@ class ChronosJobSpec(SpecModel):
         min_length=1,
         max_length=MAX_PARENTS,
         description="Chronos names of the jobs this one runs after (Chronos `parents`), ChronosJobs in the "
-        "same "
-        "namespace. The job runs when every parent has finished a success (or a failure with softError) "
+        "same namespace. The job runs when every parent has finished a success (or a failure with softError) "
         "since its last dependency run. Set either schedule or parents.",
         json_schema_extra={"x-kubernetes-list-type": "set"},
     )
@@ -217,14 +210,12 @@ class ChronosJobSpec(SpecModel):
     concurrent: bool = Field(
         False,
         description="May a new run start while one is active (Chronos `concurrent`). false: an occurrence "
-        "waits "
-        "for the active run until occurrence + epsilon, then it is skipped.",
+        "waits for the active run until occurrence + epsilon, then it is skipped.",
     )
     disabled: bool = Field(
         False,
         description="No scheduled, manual or dependency runs (Chronos `disabled`); the schedule does not "
-        "advance. "
-        "Re-enabled, the job resumes at the first occurrence after that moment.",
+        "advance. Re-enabled, the job resumes at the first occurrence after that moment.",
     )
     softError: bool = Field(
         False,
@@ -252,15 +243,13 @@ class ChronosJobSpec(SpecModel):
         DEFAULT_MEM,
         ge=0,
         description="Memory in MiB (Chronos `mem`, default 128; 0 = the default). Becomes the container's "
-        "memory "
-        "request and limit. CHRONOS_RESOURCE_MEM in the pod.",
+        "memory request and limit. CHRONOS_RESOURCE_MEM in the pod.",
     )
     disk: float = Field(
         DEFAULT_DISK,
         ge=0,
         description="Scratch disk in MiB (Chronos `disk`, default 256; 0 = the default). Becomes the "
-        "container's "
-        "ephemeral-storage request. CHRONOS_RESOURCE_DISK in the pod.",
+        "container's ephemeral-storage request. CHRONOS_RESOURCE_DISK in the pod.",
     )
     gpus: int = Field(
         0,
@@ -272,8 +261,7 @@ class ChronosJobSpec(SpecModel):
         0,
         ge=0,
         description="Seconds a run may take before it is killed and fails (Chronos `maxCompletionTime`, 0 = "
-        "no "
-        "limit). Becomes the Job's activeDeadlineSeconds.",
+        "no limit). Becomes the Job's activeDeadlineSeconds.",
     )
     runAsUser: int | str | None = Field(
         None,
@@ -284,10 +272,10 @@ class ChronosJobSpec(SpecModel):
             "x-kubernetes-int-or-string": True,
             "x-kubernetes-validations": [
                 {
-                    "rule": "type(self) == int ? self >= 0 : "
-                    "(self == 'root' || self == 'nobody' || self.matches('^[0-9]+$'))",
-                    "message": "runAsUser must be a numeric uid, root or nobody: Kubernetes runs containers "
-                    "by uid",
+                    "rule": "type(self) == int ? self >= 0 : (self == 'root' || self == 'nobody' || "
+                    "self.matches('^[0-9]+$'))",
+                    "message": "runAsUser must be a numeric uid, root or nobody: "
+                    "Kubernetes runs containers by uid",
                 }
             ],
         },
@@ -295,8 +283,8 @@ class ChronosJobSpec(SpecModel):
     uris: list[str] = Field(
         default_factory=list,
         description="URIs to download into the working directory before the command runs (Chronos `uris`, "
-        "deprecated there in favour of fetch; archives are extracted). An init container downloads them "
-        "into an emptyDir shared with the job's container. Set either uris or fetch.",
+        "deprecated there in favour of fetch; archives are extracted). An init container downloads them into "
+        "an emptyDir shared with the job's container. Set either uris or fetch.",
     )
     fetch: list[FetchItem] = Field(
         default_factory=list,
@@ -307,23 +295,20 @@ class ChronosJobSpec(SpecModel):
     environmentVariables: list[EnvironmentVariable] = Field(
         default_factory=list,
         description="Environment variables (Chronos `environmentVariables`). Become the container's env; "
-        "they "
-        "cannot override the Chronos variables (CHRONOS_JOB_NAME, mesos_task_id, ...).",
+        "they cannot override the Chronos variables (CHRONOS_JOB_NAME, mesos_task_id, ...).",
     )
     constraints: list[Constraint] = Field(
         default_factory=list,
         max_length=MAX_CONSTRAINTS,
         description="Placement constraints [attribute, operator, value] (Chronos `constraints`), all of "
-        "which "
-        "must hold. Become node affinity: EQUALS -> In [value]; LIKE / UNLIKE (a regex matching the whole "
-        "value) -> In / NotIn the current nodes' matching label values. Attribute hostname = "
+        "which must hold. Become node affinity: EQUALS -> In [value]; LIKE / UNLIKE (a regex matching the "
+        "whole value) -> In / NotIn the current nodes' matching label values. Attribute hostname = "
         "kubernetes.io/hostname.",
     )
     container: Container | None = Field(
         None,
         description="The container the job runs in (Chronos `container`): image, network, volumes, "
-        "parameters. "
-        "Without it, jobs run in the operator's default image.",
+        "parameters. Without it, jobs run in the operator's default image.",
     )
     executor: str = Field(
         "",
@@ -349,8 +334,7 @@ class ChronosJobSpec(SpecModel):
         None,
         description="Kubernetes extension: a partial pod template ({metadata, spec}) merged into every run's "
         "pod: labels, annotations, serviceAccountName, nodeSelector, tolerations, affinity, "
-        "imagePullSecrets, "
-        "volumes, securityContext, and envFrom / volumeMounts of the container named main.",
+        "imagePullSecrets, volumes, securityContext, and envFrom / volumeMounts of the container named main.",
     )
     successfulJobsHistoryLimit: int = Field(
         3,
@@ -485,7 +469,7 @@ def validate_spec(data: Mapping[str, Any]) -> ChronosJobSpec:
     try:
         return ChronosJobSpec.model_validate(data)
     except ValidationError as e:
-        raise SpecError(problems_from(e, "spec")) from None
+        raise SpecError(collect_problems(e, "spec")) from None
 
 
 def display_schedule(spec: ChronosJobSpec) -> str:

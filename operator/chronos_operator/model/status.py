@@ -63,8 +63,7 @@ class Condition(StatusModel):
     reason: str = Field(
         "",
         description="CamelCase reason, e.g. InvalidSchedule, UnknownTimeZone, ParentNotFound, "
-        "DependencyCycle, "
-        "UnsupportedField, PolicyDenied.",
+        "DependencyCycle, UnsupportedField, PolicyDenied.",
     )
     message: str = Field("", description="Human-readable details, naming the field concerned.")
     lastTransitionTime: str | None = Field(None, description="When status last changed (RFC 3339).")
@@ -78,13 +77,11 @@ class ScheduleCursor(StatusModel):
 
     expression: str = Field(
         description="The effective schedule the cursor belongs to: schedule + '|' + scheduleTimeZone. When "
-        "it "
-        "differs from the spec, the schedule changed and the cursor restarts."
+        "it differs from the spec, the schedule changed and the cursor restarts."
     )
     effectiveFrom: str = Field(
         description="When this expression took effect (creation, change or re-enabling); occurrences before "
-        "it "
-        "were never missed (RFC 3339, UTC)."
+        "it were never missed (RFC 3339, UTC)."
     )
     lastIndex: int | None = Field(
         None, ge=0, description="The last consumed occurrence index (ran or skipped); unset = none yet."

@@ -43,7 +43,7 @@ class UnsupportedSchema(ValueError):
     """A pydantic construct with no structural-schema equivalent."""
 
 
-def structural_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+def to_structural_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """The structural form of a pydantic ``model_json_schema(by_alias=True, mode="validation")``."""
     definitions = schema.get("$defs", {})
     return _rewrite(schema, definitions, (), "")
@@ -93,7 +93,7 @@ def _rewrite(
         elif key == "items":
             result[key] = _rewrite(value, defs, seen, f"{path}[]")
         elif key == "prefixItems":
-            result["items"] = _common_item(value, defs, seen, path)
+            result["items"] = _merge_items(value, defs, seen, path)
         elif key == "additionalProperties":
             if value is True or value == {}:
                 result[_PRESERVE] = True
@@ -137,7 +137,7 @@ def _merge_union(
     )
 
 
-def _common_item(
+def _merge_items(
     items: list[Mapping[str, Any]], defs: Mapping[str, Any], seen: tuple[str, ...], path: str
 ) -> dict[str, Any]:
     """A tuple's items as one schema: allowed only when every position has the same type."""
