@@ -54,7 +54,7 @@ check-manifests: install ## Fail if the checked-in CRD differs from a fresh gene
 lint: install ## ruff, the layering contract (import-linter) and generated-file drift
 	$(VENV)/bin/ruff check operator tests
 	$(VENV)/bin/ruff format --check operator tests
-	cd operator && ../$(VENV)/bin/lint-imports --config ../pyproject.toml
+	$(VENV)/bin/lint-imports --config pyproject.toml --no-cache
 	$(MAKE) -s check-manifests
 
 .PHONY: typecheck

@@ -12,7 +12,6 @@ from typing import Any
 
 import kopf
 
-from chronos_operator import labels
 from chronos_operator.handlers import watch  # noqa: F401  (registers the kopf handlers)
 from chronos_operator.kube.client import load_api_client
 from chronos_operator.kube.jobs import build_job, policy_problems
@@ -76,7 +75,7 @@ async def load_view(view: View, writer: Writer, settings: Settings) -> None:
 
 
 async def run_operator(settings: Settings) -> None:
-    api = load_api_client(settings.api_workers + 4)
+    api = load_api_client(settings.api_workers * 2 + 8)
     writer = Writer(api, settings)
     nodes = Nodes()
     scheduler: Scheduler | None = None
@@ -97,7 +96,7 @@ async def run_operator(settings: Settings) -> None:
     await nodes.refresh(writer)
     await load_view(view, writer, settings)
     log.info("view loaded: %d ChronosJobs", len(view.jobs))
-    for key in view.keys():
+    for key in list(view.jobs):
         scheduler.mark_dirty(key)
 
     stop = asyncio.Event()
@@ -127,7 +126,7 @@ async def run_operator(settings: Settings) -> None:
     done, _ = await asyncio.wait({kopf_task, loop_task}, return_when=asyncio.FIRST_COMPLETED)
     stop.set()
     for task in done:
-        if task.exception() is not None:
+        if not task.cancelled() and task.exception() is not None:
             log.error("%s stopped: %r", task.get_name(), task.exception())
     nodes_task.cancel()
     await asyncio.wait({kopf_task, loop_task}, timeout=10)

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from chronos_operator.schedule import ScheduleError, parse_duration
+
 PREFIX = "CHRONOS_OPERATOR_"
 
 
@@ -87,9 +89,6 @@ def _selector(raw: str) -> dict[str, str]:
 def _epsilon(raw: str | None) -> timedelta:
     if not raw:
         return timedelta(seconds=60)
-    # Imported here so that reading settings never fails on the schedule package's import.
-    from chronos_operator.schedule import ScheduleError, parse_duration
-
     try:
         period = parse_duration(raw, field=f"{PREFIX}DEFAULT_EPSILON")
     except ScheduleError as e:

@@ -42,8 +42,8 @@ CONTROLLERS = (
 
 def read_versions() -> dict[str, str]:
     versions = {}
-    for line in (HERE / "versions.env").read_text().splitlines():
-        line = line.strip()
+    for raw in (HERE / "versions.env").read_text().splitlines():
+        line = raw.strip()
         if line and not line.startswith("#"):
             key, _, value = line.partition("=")
             versions[key] = value
@@ -390,9 +390,7 @@ def alive(pid: int) -> bool:
 
 
 def healthy(state: State) -> bool:
-    return all(alive(p) for p in state.pids.values()) and http_ok(
-        f"{state.server}/readyz", state.admin_token
-    )
+    return all(alive(p) for p in state.pids.values()) and http_ok(f"{state.server}/readyz", state.admin_token)
 
 
 def up() -> State:

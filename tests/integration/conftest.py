@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import kubernetes
 import pytest
-
 from tests.cluster import localcluster
 from tests.helpers import wait_for
 
@@ -88,7 +88,7 @@ def crd(cluster: Cluster) -> Path:
 @pytest.fixture
 def namespace(cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh namespace for one test, with its default ServiceAccount; deleted afterwards."""
-    base = request.node.name.lower().replace("_", "-")[:40].strip("-")
+    base = re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower())[:40].strip("-")
     name = f"t-{base}-{secrets.token_hex(3)}"
     core = kubernetes.client.CoreV1Api(cluster.api_client())
     core.create_namespace({"metadata": {"name": name, "labels": {"chronos.test/suite": "integration"}}})
@@ -161,14 +161,14 @@ class OperatorProcess:
 
 
 @pytest.fixture
-def operator_factory(
-    cluster: Cluster, crd: Path, tmp_path: Path
-) -> Iterator[Callable[..., OperatorProcess]]:
+def operator_factory(cluster: Cluster, crd: Path, tmp_path: Path) -> Iterator[Callable[..., OperatorProcess]]:
     """Starts operators watching the given namespaces; all are stopped after the test."""
     started: list[OperatorProcess] = []
 
     def start(*namespaces: str, **env: str) -> OperatorProcess:
-        op = OperatorProcess(cluster, list(namespaces), tmp_path / f"operator-{len(started)}.log", env).start()
+        op = OperatorProcess(
+            cluster, list(namespaces), tmp_path / f"operator-{len(started)}.log", env
+        ).start()
         started.append(op)
         return op
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import kubernetes
-
 from tests.integration.conftest import Cluster
 
 GROUP, VERSION, PLURAL = "chronos.dev", "v1alpha1", "chronosjobs"
@@ -23,7 +22,12 @@ def soon(seconds: float) -> datetime:
 
 def create_chronosjob(cluster: Cluster, namespace: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
     api = kubernetes.client.CustomObjectsApi(cluster.api_client())
-    body = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "ChronosJob", "metadata": {"name": name}, "spec": spec}
+    body = {
+        "apiVersion": f"{GROUP}/{VERSION}",
+        "kind": "ChronosJob",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
     return dict(api.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body))
 
 

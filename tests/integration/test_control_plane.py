@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import kubernetes
 import pytest
-
 from tests.helpers import wait_for
 from tests.integration.conftest import Cluster
 
@@ -24,7 +23,10 @@ def job_manifest(name: str, *, exit_code: int = 0, duration: str = "1s", backoff
             "backoffLimit": backoff_limit,
             "template": {
                 "metadata": {
-                    "annotations": {"chronos.test/exit-code": str(exit_code), "chronos.test/duration": duration}
+                    "annotations": {
+                        "chronos.test/exit-code": str(exit_code),
+                        "chronos.test/duration": duration,
+                    }
                 },
                 "spec": {
                     "restartPolicy": "Never",

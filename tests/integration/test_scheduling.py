@@ -3,6 +3,7 @@ counters from Job outcomes, restarts and SIGKILLs (contract §3, §4)."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections import Counter
@@ -11,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 import kubernetes
 import pytest
-
 from tests.helpers import wait_for
 from tests.integration.conftest import Cluster, OperatorProcess
 from tests.integration.kube_helpers import (
@@ -34,7 +34,9 @@ def test_three_repetitions_run_exactly_three_jobs_then_exhausted(
     cluster: Cluster, namespace: str, operator: OperatorProcess
 ) -> None:
     start = soon(5)
-    create_chronosjob(cluster, namespace, "three", {"schedule": f"R3/{iso(start)}/PT2S", "command": "true", **KEEP})
+    create_chronosjob(
+        cluster, namespace, "three", {"schedule": f"R3/{iso(start)}/PT2S", "command": "true", **KEEP}
+    )
 
     status = wait_for(
         lambda: (s := status_of(cluster, namespace, "three")).get("successCount") == 3 and s,
@@ -67,7 +69,9 @@ def test_failing_pods_with_two_retries_make_three_pods_and_count_one_error(
             "schedule": f"R1/{iso(start)}/PT1H",
             "command": "exit 1",
             "retries": 2,
-            "podTemplate": {"metadata": {"annotations": {"chronos.test/exit-code": "1", "chronos.test/duration": "1s"}}},
+            "podTemplate": {
+                "metadata": {"annotations": {"chronos.test/exit-code": "1", "chronos.test/duration": "1s"}}
+            },
         },
     )
     status = wait_for(
@@ -101,7 +105,10 @@ def _occurrences_between(start: datetime, period: float, lo: datetime, hi: datet
 
 
 def test_outage_shorter_than_epsilon_gives_one_catch_up_run_and_counts_the_rest(
-    cluster: Cluster, namespace: str, operator: OperatorProcess, operator_factory: Callable[..., OperatorProcess]
+    cluster: Cluster,
+    namespace: str,
+    operator: OperatorProcess,
+    operator_factory: Callable[..., OperatorProcess],
 ) -> None:
     start = soon(3)
     create_chronosjob(
@@ -109,7 +116,13 @@ def test_outage_shorter_than_epsilon_gives_one_catch_up_run_and_counts_the_rest(
         namespace,
         "catchup",
         # concurrent: a slow Job controller must not turn a wait into a skip; this test is about outages
-        {"schedule": f"R/{iso(start)}/PT2S", "epsilon": "PT3S", "concurrent": True, "command": "true", **KEEP},
+        {
+            "schedule": f"R/{iso(start)}/PT2S",
+            "epsilon": "PT3S",
+            "concurrent": True,
+            "command": "true",
+            **KEEP,
+        },
     )
     wait_for(lambda: len(runs_of(cluster, namespace, "catchup")) >= 2, timeout=30, message="two runs")
     operator.stop()
@@ -135,17 +148,27 @@ def test_outage_shorter_than_epsilon_gives_one_catch_up_run_and_counts_the_rest(
     # Every consumed occurrence is a run or a counted skip: the outage's others were counted.
     status = status_of(cluster, namespace, "catchup")
     consumed = status["scheduleCursor"]["lastIndex"] + 1
-    ran = [j for j in runs_of(cluster, namespace, "catchup") if scheduled_time(j) <= start + timedelta(seconds=2 * (consumed - 1))]
+    ran = [
+        j
+        for j in runs_of(cluster, namespace, "catchup")
+        if scheduled_time(j) <= start + timedelta(seconds=2 * (consumed - 1))
+    ]
     assert len(ran) + int(status["skippedCount"]) == consumed
     assert int(status["skippedCount"]) - skipped_before >= len(missed) - 2
 
 
 def test_outage_longer_than_epsilon_never_starts_a_run_late(
-    cluster: Cluster, namespace: str, operator: OperatorProcess, operator_factory: Callable[..., OperatorProcess]
+    cluster: Cluster,
+    namespace: str,
+    operator: OperatorProcess,
+    operator_factory: Callable[..., OperatorProcess],
 ) -> None:
     start = soon(3)
     create_chronosjob(
-        cluster, namespace, "strict", {"schedule": f"R/{iso(start)}/PT2S", "epsilon": "PT1S", "command": "true", **KEEP}
+        cluster,
+        namespace,
+        "strict",
+        {"schedule": f"R/{iso(start)}/PT2S", "epsilon": "PT1S", "command": "true", **KEEP},
     )
     wait_for(lambda: len(runs_of(cluster, namespace, "strict")) >= 2, timeout=30, message="two runs")
     operator.stop()
@@ -169,7 +192,9 @@ def test_sigkill_at_random_moments_never_doubles_an_occurrence(
     start = soon(4)
     names = [f"tick-{i}" for i in range(20)]
     for name in names:
-        create_chronosjob(cluster, namespace, name, {"schedule": f"R/{iso(start)}/PT1S", "command": "true", **KEEP})
+        create_chronosjob(
+            cluster, namespace, name, {"schedule": f"R/{iso(start)}/PT1S", "command": "true", **KEEP}
+        )
     op = operator_factory(namespace)
     for _ in range(5):
         time.sleep(rng.uniform(2.0, 6.0))
@@ -189,7 +214,9 @@ def test_sigkill_at_random_moments_never_doubles_an_occurrence(
     # Every finished run was counted exactly once, across all the kills.
     final = operator_factory(namespace)
     for name in names:
-        wait_for(lambda n=name: all(finished(j) for j in runs_of(cluster, namespace, n)), timeout=60, message=name)
+        wait_for(
+            lambda n=name: all(finished(j) for j in runs_of(cluster, namespace, n)), timeout=60, message=name
+        )
     for name in names:
         expected = sum(1 for j in runs_of(cluster, namespace, name) if j.status.succeeded)
 
@@ -209,7 +236,7 @@ def _overlaps(jobs: list[object]) -> int:
         )
         spans.append((job.metadata.creation_timestamp, end))  # type: ignore[attr-defined]
     spans.sort(key=lambda s: s[0])
-    return sum(1 for a, b in zip(spans, spans[1:], strict=False) if a[1] is None or b[0] < a[1])
+    return sum(1 for a, b in itertools.pairwise(spans) if a[1] is None or b[0] < a[1])
 
 
 def test_non_concurrent_job_waits_for_its_active_run_and_counts_skips(
@@ -229,7 +256,9 @@ def test_non_concurrent_job_waits_for_its_active_run_and_counts_skips(
         },
     )
     wait_for(
-        lambda: sum(finished(j) for j in runs_of(cluster, namespace, "serial")) >= 2, timeout=60, message="two runs"
+        lambda: sum(finished(j) for j in runs_of(cluster, namespace, "serial")) >= 2,
+        timeout=60,
+        message="two runs",
     )
     jobs = runs_of(cluster, namespace, "serial")
     assert _overlaps(jobs) == 0
@@ -260,7 +289,9 @@ def test_concurrent_job_starts_runs_while_one_is_active(
     )
     assert status["skippedCount"] == 0
     wait_for(
-        lambda: status_of(cluster, namespace, "parallel").get("successCount") == 4, timeout=60, message="4 successes"
+        lambda: status_of(cluster, namespace, "parallel").get("successCount") == 4,
+        timeout=60,
+        message="4 successes",
     )
     assert _overlaps(runs_of(cluster, namespace, "parallel")) >= 2
 
@@ -270,10 +301,15 @@ def test_disabled_job_runs_nothing_and_resumes_on_the_grid_when_enabled(
 ) -> None:
     start = soon(2)
     create_chronosjob(
-        cluster, namespace, "paused", {"schedule": f"R/{iso(start)}/PT2S", "disabled": True, "command": "true", **KEEP}
+        cluster,
+        namespace,
+        "paused",
+        {"schedule": f"R/{iso(start)}/PT2S", "disabled": True, "command": "true", **KEEP},
     )
     wait_for(
-        lambda: (condition(status_of(cluster, namespace, "paused"), "Ready") or {}).get("reason") == "Disabled",
+        lambda: (
+            (condition(status_of(cluster, namespace, "paused"), "Ready") or {}).get("reason") == "Disabled"
+        ),
         timeout=20,
         message="Ready reason Disabled",
     )
@@ -293,8 +329,15 @@ def test_all_occurrences_in_the_past_is_exhausted_at_once(
     cluster: Cluster, namespace: str, operator: OperatorProcess
 ) -> None:
     create_chronosjob(
-        cluster, namespace, "sample-job1", {"name": "SAMPLE_JOB1", "schedule": "R10/2012-10-01T05:52:00Z/PT2S",
-                                            "epsilon": "PT15M", "command": "echo FOO"}
+        cluster,
+        namespace,
+        "sample-job1",
+        {
+            "name": "SAMPLE_JOB1",
+            "schedule": "R10/2012-10-01T05:52:00Z/PT2S",
+            "epsilon": "PT15M",
+            "command": "echo FOO",
+        },
     )
     status = wait_for(
         lambda: (s := status_of(cluster, namespace, "sample-job1")).get("conditions") and s,
@@ -312,12 +355,17 @@ def test_all_occurrences_in_the_past_is_exhausted_at_once(
 def test_bad_zone_degrades_only_that_job(cluster: Cluster, namespace: str, operator: OperatorProcess) -> None:
     start = soon(2)
     create_chronosjob(
-        cluster, namespace, "nowhere", {"schedule": f"R/{iso(start)}/PT2S", "scheduleTimeZone": "Mars/Olympus"}
+        cluster,
+        namespace,
+        "nowhere",
+        {"schedule": f"R/{iso(start)}/PT2S", "scheduleTimeZone": "Mars/Olympus"},
     )
     create_chronosjob(cluster, namespace, "fine", {"schedule": f"R/{iso(start)}/PT2S", "command": "true"})
     wait_for(lambda: runs_of(cluster, namespace, "fine"), timeout=20, message="the good job runs")
     degraded = wait_for(
-        lambda: condition(status_of(cluster, namespace, "nowhere"), "Degraded"), timeout=20, message="Degraded"
+        lambda: condition(status_of(cluster, namespace, "nowhere"), "Degraded"),
+        timeout=20,
+        message="Degraded",
     )
     assert degraded["status"] == "True"
     assert degraded["reason"] == "UnknownTimeZone"
@@ -325,7 +373,9 @@ def test_bad_zone_degrades_only_that_job(cluster: Cluster, namespace: str, opera
     assert runs_of(cluster, namespace, "nowhere") == []
 
 
-def test_host_network_is_refused_by_policy(cluster: Cluster, namespace: str, operator: OperatorProcess) -> None:
+def test_host_network_is_refused_by_policy(
+    cluster: Cluster, namespace: str, operator: OperatorProcess
+) -> None:
     create_chronosjob(
         cluster,
         namespace,
@@ -342,7 +392,9 @@ def test_host_network_is_refused_by_policy(cluster: Cluster, namespace: str, ope
     assert runs_of(cluster, namespace, "hosty") == []
 
 
-def test_deleting_a_chronosjob_deletes_its_runs(cluster: Cluster, namespace: str, operator: OperatorProcess) -> None:
+def test_deleting_a_chronosjob_deletes_its_runs(
+    cluster: Cluster, namespace: str, operator: OperatorProcess
+) -> None:
     create_chronosjob(cluster, namespace, "gone", {"schedule": f"R/{iso(soon(1))}/PT2S", "command": "true"})
     wait_for(lambda: runs_of(cluster, namespace, "gone"), timeout=20, message="a run")
     api = kubernetes.client.CustomObjectsApi(cluster.api_client())
@@ -364,7 +416,9 @@ def test_finished_jobs_beyond_history_limits_are_deleted_but_stay_in_history(
             "successfulJobsHistoryLimit": 2,
         },
     )
-    wait_for(lambda: status_of(cluster, namespace, "trim").get("successCount") == 6, timeout=40, message="6 runs")
+    wait_for(
+        lambda: status_of(cluster, namespace, "trim").get("successCount") == 6, timeout=40, message="6 runs"
+    )
     wait_for(lambda: len(runs_of(cluster, namespace, "trim")) == 2, timeout=20, message="two Jobs kept")
     history = status_of(cluster, namespace, "trim")["history"]
     assert len([h for h in history if h["outcome"] == "Succeeded"]) == 6

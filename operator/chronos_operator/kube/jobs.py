@@ -39,12 +39,11 @@ def policy_problems(spec: ChronosJobSpec, settings: Settings) -> list[str]:
     if (
         container.network is not None
         and str(getattr(container.network, "value", container.network)) == "HOST"
-    ):
-        if not settings.allow_host_network:
-            problems.append(
-                "spec.container.network: HOST (host network) is not allowed by the operator's policy "
-                "(CHRONOS_OPERATOR_ALLOW_HOST_NETWORK)"
-            )
+    ) and not settings.allow_host_network:
+        problems.append(
+            "spec.container.network: HOST (host network) is not allowed by the operator's policy "
+            "(CHRONOS_OPERATOR_ALLOW_HOST_NETWORK)"
+        )
     for i, volume in enumerate(container.volumes):
         if volume.hostPath and not settings.allow_host_path:
             problems.append(
@@ -71,11 +70,16 @@ def unsupported_fields(spec: ChronosJobSpec) -> list[str]:
 
 
 def _quantity_mi(value: float) -> str:
-    return f"{int(value)}Mi" if float(value).is_integer() else f"{int(round(value * 1024))}Ki"
+    return f"{int(value)}Mi" if float(value).is_integer() else f"{round(value * 1024)}Ki"
 
 
 def _cpu(value: float) -> str:
-    return f"{int(round(value * 1000))}m"
+    return f"{round(value * 1000)}m"
+
+
+def _basename(uri: str) -> str:
+    """The file name the fetcher saves `uri` as: its last path segment, without query or fragment."""
+    return uri.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
 
 
 def _command(spec: ChronosJobSpec, arguments: str, manual: bool) -> tuple[list[str] | None, list[str] | None]:
@@ -83,13 +87,13 @@ def _command(spec: ChronosJobSpec, arguments: str, manual: bool) -> tuple[list[s
     the command with the arguments as argv (Chronos §1.7)."""
     command = spec.command
     if command.startswith(("http://", "https://", "ftp://")):
-        command = "./" + command.rstrip("/").rsplit("/", 1)[-1]  # fetched into the sandbox
+        command = "./" + (_basename(command) or "download")  # fetched into the sandbox
+    argv = shlex.split(arguments) if manual else list(spec.arguments)
     if spec.shell:
         if not command:
-            return None, (shlex.split(arguments) if arguments else None)
+            return None, argv or None
         line = f"{command} {arguments}" if arguments else command
         return ["/bin/sh", "-c", line], None
-    argv = shlex.split(arguments) if manual else list(spec.arguments)
     if not command:
         return None, argv or None
     return [command], argv or None
@@ -112,7 +116,7 @@ def _fetch_script(items: Iterable[Mapping[str, Any]]) -> str:
     lines = ["set -eu", f"cd {SANDBOX}"]
     for item in items:
         uri = str(item["uri"])
-        out = str(item.get("outputFile") or uri.split("?")[0].rstrip("/").rsplit("/", 1)[-1] or "download")
+        out = str(item.get("outputFile") or _basename(uri) or "download")
         q_uri, q_out = shlex.quote(uri), shlex.quote(out)
         lines.append(f"wget -q -O {q_out} {q_uri}")
         if item.get("extract"):
@@ -178,18 +182,34 @@ def chronos_environment(
         "CHRONOS_JOB_RUN_ATTEMPT": "0",
         "MESOS_SANDBOX": SANDBOX,
     }
+    reserved = {*chronos, "HOST"}  # HOST too: Chronos sets it and ignores a user variable of that name
     env: list[dict[str, Any]] = [
-        {"name": v.name, "value": v.value} for v in spec.environmentVariables if v.name not in chronos
+        {"name": v.name, "value": v.value} for v in spec.environmentVariables if v.name not in reserved
     ]
     if spec.container is not None:
         for p in spec.container.parameters:
             if p.key == "env" and "=" in p.value:
                 k, _, v = p.value.partition("=")
-                if k not in chronos:
+                if k not in reserved:
                     env.append({"name": k, "value": v})
     env += [{"name": k, "value": v} for k, v in chronos.items()]
     env.append({"name": "HOST", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}})
     return env
+
+
+def _and_node_affinity(theirs: dict[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
+    """The template's node affinity with the constraints' required expressions added to each of its
+    required terms (terms are ORed, expressions ANDed), so neither side is dropped."""
+    required = "requiredDuringSchedulingIgnoredDuringExecution"
+    expressions = ours[required]["nodeSelectorTerms"][0]["matchExpressions"]
+    terms = (theirs.get(required) or {}).get("nodeSelectorTerms") or [{}]
+    theirs[required] = {
+        "nodeSelectorTerms": [
+            {**term, "matchExpressions": [*(term.get("matchExpressions") or []), *expressions]}
+            for term in terms
+        ]
+    }
+    return theirs
 
 
 def _merge_pod_template(pod: dict[str, Any], meta: dict[str, Any], template: Mapping[str, Any]) -> None:
@@ -198,13 +218,16 @@ def _merge_pod_template(pod: dict[str, Any], meta: dict[str, Any], template: Map
     meta["labels"].update(t_meta.get("labels") or template.get("labels") or {})
     meta["annotations"].update(t_meta.get("annotations") or template.get("annotations") or {})
     t_spec = template.get("spec") or template
-    for key in ("serviceAccountName", "nodeSelector", "tolerations", "imagePullSecrets", "securityContext"):
+    for key in ("serviceAccountName", "nodeSelector", "tolerations", "imagePullSecrets"):
         if key in t_spec:
             pod[key] = t_spec[key]
+    if "securityContext" in t_spec:  # spec.runAsUser (and the user parameter) win over the template's
+        pod["securityContext"] = {**dict(t_spec["securityContext"] or {}), **pod.get("securityContext", {})}
     if "affinity" in t_spec:
-        affinity = dict(t_spec["affinity"])
-        if "nodeAffinity" in pod.get("affinity", {}) and "nodeAffinity" not in affinity:
-            affinity["nodeAffinity"] = pod["affinity"]["nodeAffinity"]
+        affinity = dict(t_spec["affinity"] or {})
+        ours = pod.get("affinity", {}).get("nodeAffinity")
+        if ours is not None:
+            affinity["nodeAffinity"] = _and_node_affinity(dict(affinity.get("nodeAffinity") or {}), ours)
         pod["affinity"] = affinity
     if "volumes" in t_spec:
         pod.setdefault("volumes", []).extend(t_spec["volumes"])
@@ -321,7 +344,10 @@ def build_job(
         pod["priorityClassName"] = settings.high_priority_class
     pod_meta: dict[str, Any] = {"labels": dict(pod_labels), "annotations": pod_annotations}
     if spec.podTemplate:
-        _merge_pod_template(pod, pod_meta, spec.podTemplate)
+        try:
+            _merge_pod_template(pod, pod_meta, spec.podTemplate)
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"spec.podTemplate cannot be merged into the pod: {e}") from None
     job_spec: dict[str, Any] = {
         "backoffLimit": spec.retries,
         "template": {"metadata": pod_meta, "spec": pod},

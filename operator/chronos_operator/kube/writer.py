@@ -71,12 +71,19 @@ class Writer:
         kwargs.setdefault("_request_timeout", self.timeout)
         kwargs.setdefault("_preload_content", False)
         loop = asyncio.get_running_loop()
+
+        def call() -> Any:
+            response = fn(*args, **kwargs)
+            try:
+                data = response.data  # read here, so the connection goes back to the pool at once
+            finally:
+                response.release_conn()
+            return json.loads(data) if data else None
+
         try:
-            response = await loop.run_in_executor(self.executor, lambda: fn(*args, **kwargs))
+            return await loop.run_in_executor(self.executor, call)
         except Exception as e:
             raise _classify(e) from e
-        data = response.data
-        return json.loads(data) if data else None
 
     # --- reads (start-up listing) ---------------------------------------------------------------
 

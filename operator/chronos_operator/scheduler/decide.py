@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from chronos_operator.model.spec import display_schedule
 from chronos_operator.schedule import (
     Schedule,
     ScheduleError,
@@ -76,6 +77,7 @@ class Plan:
     fetch_exit_codes: list[str] = field(default_factory=list)
     events: list[EventRequest] = field(default_factory=list)
     wake_at: datetime | None = None
+    waiting: bool = False  # an occurrence waits for the active run to finish
 
 
 def run_job_name(owner: str, suffix: str) -> str:
@@ -292,7 +294,8 @@ def plan_schedule(
             EventRequest(
                 "Warning",
                 "MissedSchedule",
-                f"{decision.skipped} occurrence(s) missed their epsilon window and were skipped (latest: {shown})",
+                f"{decision.skipped} occurrence(s) missed their epsilon window and were skipped "
+                f"(latest: {shown}; {decision.message})",
             )
         )
         latest = decision.skipped_times[-1] if decision.skipped_times else now
@@ -323,6 +326,7 @@ def plan_schedule(
     index = cursor.get("lastIndex")
     upcoming = sched.next_after(now, from_index=0 if index is None else index + 1)
     if decision.verdict is Verdict.WAIT and decision.run_time is not None:
+        plan.waiting = True
         status["nextRunTime"] = format_instant(decision.run_time)
     elif upcoming is not None:
         status["nextRunTime"] = format_instant(upcoming[1])
@@ -339,8 +343,11 @@ def plan_schedule(
     was = _condition_is(status, "Exhausted")
     message = decision.message or "all occurrences of the schedule are used"
     if was and exhausted:
-        # Keep the first explanation ("all 10 occurrences are in the past"); later decisions only see a used-up cursor.
-        message = next(c.get("message", message) for c in status["conditions"] if c.get("type") == "Exhausted")
+        # Keep the first explanation ("all 10 occurrences are in the past"); later decisions
+        # only see a used-up cursor.
+        message = next(
+            c.get("message", message) for c in status["conditions"] if c.get("type") == "Exhausted"
+        )
     _set_condition(
         status,
         "Exhausted",
@@ -370,17 +377,16 @@ def _summarise(snap: JobSnapshot, status: dict[str, Any], plan: Plan) -> None:
         }
         if scheduled:
             entry["scheduledTime"] = format_instant(scheduled)
-        if run and run.started:
-            entry["startTime"] = format_instant(run.started)
+        if run and run.created:
+            entry["startTime"] = format_instant(run.created)
         active.append(entry)
     status["active"] = active
-    started = sum(1 for e in active if e.get("startTime"))
+    # "queued" is an occurrence waiting for a free slot (concurrent: false). A run's pod going from
+    # Pending to Running is not tracked: one status write less per run matters at thousands of runs.
     if not active:
-        status["state"] = "idle"
-    elif started == 0:
-        status["state"] = "queued"
+        status["state"] = "queued" if plan.waiting else "idle"
     else:
-        status["state"] = "running" if started == 1 else f"{started} running"
+        status["state"] = "running" if len(active) == 1 else f"{len(active)} running"
     success, error = status.get("lastSuccess"), status.get("lastError")
     if not success and not error:
         status["lastStatus"] = "fresh"
@@ -388,6 +394,8 @@ def _summarise(snap: JobSnapshot, status: dict[str, Any], plan: Plan) -> None:
         status["lastStatus"] = "failure" if _later(error, success) else "success"
     for counter in ("successCount", "errorCount", "errorsSinceLastSuccess", "skippedCount"):
         status.setdefault(counter, 0)
+    if snap.spec is not None:
+        status["scheduleDisplay"] = display_schedule(snap.spec)
 
 
 def _reason_for(spec_error: str) -> str:

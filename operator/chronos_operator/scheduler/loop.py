@@ -8,6 +8,7 @@ task, one at a time per job, so a slow API call for one job never delays another
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import logging
 from collections.abc import Callable, Mapping
@@ -101,10 +102,8 @@ class Scheduler:
             timeout = IDLE_WAKE if upcoming is None else max(0.0, (upcoming - self.clock()).total_seconds())
             if self.dirty:
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.kick.wait(), timeout=min(timeout, IDLE_WAKE))
-            except TimeoutError:
-                pass
         if self.tasks:
             await asyncio.wait(self.tasks, timeout=5)
 
@@ -122,6 +121,9 @@ class Scheduler:
             log.exception("decision failed for %s/%s", *key)
             self._wake(key, now + timedelta(seconds=30))
             return
+        for event in plan.events:
+            if event.type == "Warning":
+                log.warning("%s/%s: %s: %s", key[0], key[1], event.reason, event.message)
         entry = self.view.jobs[key]
         patch = status_patch(entry.written, plan.status)
         self._wake(key, plan.wake_at)
