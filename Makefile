@@ -42,6 +42,20 @@ cluster-down: ## Stop the local control plane
 cluster-env: ## Print the export lines for KUBECONFIG and PATH (eval "$$(make -s cluster-env)")
 	@$(CLUSTER) env
 
+.PHONY: run
+run: install ## Run the operator against the current KUBECONFIG (all namespaces)
+	$(VENV)/bin/chronos-operator
+
+.PHONY: demo
+demo: install cluster-up ## Start the local cluster, apply the brief's jobs and a ticker, run the operator
+	@eval "$$($(CLUSTER) env)"; set -e; \
+	kubectl apply --server-side --force-conflicts -f manifests/crd/ >/dev/null; \
+	kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f - >/dev/null; \
+	$(VENV)/bin/kubectl-chronos import examples/chronos-jobs --namespace demo | kubectl apply -f -; \
+	kubectl apply -n demo -f examples/ticker.yaml; \
+	echo; echo "In another terminal: eval \"\$$(make -s cluster-env)\"; kubectl get chj -n demo -w"; echo; \
+	CHRONOS_OPERATOR_NAMESPACES=demo $(VENV)/bin/chronos-operator
+
 .PHONY: manifests
 manifests: install ## Generate the CRD from the pydantic model into manifests/ and the chart
 	$(PY) -m chronos_operator.model.crd

@@ -16,10 +16,7 @@ import yaml
 
 pytestmark = pytest.mark.integration
 
-EXAMPLES = Path("/work/shared/examples/chronos-jobs")
-needs_examples = pytest.mark.skipif(
-    not EXAMPLES.is_dir(), reason="the shared examples are not on this machine"
-)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "chronos-jobs"
 
 
 def chronos(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -33,7 +30,6 @@ def chronos(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
     )
 
 
-@needs_examples
 def test_imported_examples_apply_and_export_back(
     cluster: Any, crd: Path, namespace: str, tmp_path: Path
 ) -> None:

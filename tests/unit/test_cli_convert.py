@@ -13,10 +13,7 @@ import yaml
 
 from chronos_operator.cli.main import main
 
-EXAMPLES = Path("/work/shared/examples/chronos-jobs")
-needs_examples = pytest.mark.skipif(
-    not EXAMPLES.is_dir(), reason="the shared examples are not on this machine"
-)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "chronos-jobs"
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -31,7 +28,6 @@ def write_json(path: Path, data: Any) -> Path:
     return path
 
 
-@needs_examples
 def test_import_a_folder_of_examples(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "import", str(EXAMPLES), "--namespace", "batch")
     assert code == 0
@@ -220,7 +216,6 @@ def test_export_to_an_output_dir(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert json.loads((tmp_path / "json" / "X_1.json").read_text())["name"] == "X_1"
 
 
-@needs_examples
 def test_import_then_export_gives_back_the_chronos_jobs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
