@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from tests.helpers import wait_for
 from tests.integration.conftest import REPO, Cluster, OperatorProcess
 from tests.integration.kube_helpers import condition, status_of
