@@ -22,7 +22,9 @@ TASK_ID = "chronos.dev/task-id"  # Chronos task id ct:<due ms>:<attempt>:<name>:
 ARGUMENTS = "chronos.dev/arguments"
 RECORDED = "chronos.dev/recorded"  # "true" once the run's outcome is counted in the ChronosJob's status
 KILLED = "chronos.dev/killed"  # set on a Job the operator killed: its outcome is Killed, no counter changes
-STATUS_CODE = "chronos.dev/status-code"  # async completion, reported by the job
+STATUS_CODE = "chronos.dev/status-code"  # async completion, reported by the job (0 = success)
+STATUS_REASON = "chronos.dev/status-reason"  # why the operator set the status code itself
+ASYNC = "chronos.dev/async"  # "true" on runs of async jobs: they end when their status code is reported
 
 # Triggers on a ChronosJob (contract §6):
 RUN_NOW = "chronos.dev/run-now"

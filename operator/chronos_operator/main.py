@@ -18,6 +18,7 @@ from chronos_operator.kube.jobs import build_job, policy_problems
 from chronos_operator.kube.writer import Writer
 from chronos_operator.model.errors import SpecError
 from chronos_operator.model.spec import ChronosJobSpec, validate_spec
+from chronos_operator.notify import Notifier, load_notify_settings
 from chronos_operator.scheduler.decide import JobSnapshot, RunRequest
 from chronos_operator.scheduler.loop import Scheduler
 from chronos_operator.scheduler.view import View
@@ -93,6 +94,8 @@ async def run_operator(settings: Settings) -> None:
 
     view = View(parse_spec, check_policy, on_change)
     scheduler = Scheduler(view, writer, settings, build)
+    notifier = Notifier(load_notify_settings())
+    scheduler.notifier = notifier
     await nodes.refresh(writer)
     await load_view(view, writer, settings)
     log.info("view loaded: %d ChronosJobs", len(view.jobs))
@@ -100,7 +103,7 @@ async def run_operator(settings: Settings) -> None:
         scheduler.mark_dirty(key)
 
     stop = asyncio.Event()
-    memo = kopf.Memo(view=view, settings=settings, scheduler=scheduler)
+    memo = kopf.Memo(view=view, settings=settings, scheduler=scheduler, notifier=notifier)
     peering = bool(settings.peering)
     kopf_task = asyncio.create_task(
         kopf.operator(
@@ -130,6 +133,7 @@ async def run_operator(settings: Settings) -> None:
             log.error("%s stopped: %r", task.get_name(), task.exception())
     nodes_task.cancel()
     await asyncio.wait({kopf_task, loop_task}, timeout=10)
+    await notifier.drain(timeout=5)
     writer.close()
 
 
@@ -141,6 +145,7 @@ def main() -> None:
     logging.getLogger("kopf").setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        load_notify_settings()  # fail at start, naming the variable, not at the first failure
     except SettingsError as e:
         print(f"chronos-operator: {e}", file=sys.stderr)
         sys.exit(2)

@@ -315,6 +315,7 @@ def test_disabled_job_runs_nothing_and_resumes_on_the_grid_when_enabled(
     )
     time.sleep(5)
     assert runs_of(cluster, namespace, "paused") == []
+    assert status_of(cluster, namespace, "paused")["scheduleCursor"]["paused"] is True
     assert int(status_of(cluster, namespace, "paused").get("skippedCount", 0)) == 0
     enabled = datetime.now(UTC)
     patch_spec(cluster, namespace, "paused", {"disabled": False})

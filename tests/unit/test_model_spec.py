@@ -279,7 +279,7 @@ def test_status_round_trip() -> None:
             "effectiveFrom": "2024-01-01T00:00:00.000Z",
             "lastIndex": 1,
         },
-        "parentCursors": {"a": {"lastRun": "a-1", "finishTime": "2024-01-01T00:00:00.000Z"}},
+        "parentCursors": {"a": {"consumed": "2024-01-01T00:00:00.000Z"}},
         "triggers": {"run-now": "t1"},
     }
     assert ChronosJobStatus.model_validate(data).model_dump(mode="json", exclude_none=True) == data

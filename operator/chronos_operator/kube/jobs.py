@@ -290,6 +290,8 @@ def build_job(
     }
     if request.arguments:
         annotations[labels.ARGUMENTS] = request.arguments
+    if spec.async_:
+        annotations[labels.ASYNC] = "true"
     volumes: list[dict[str, Any]] = [{"name": "sandbox", "emptyDir": {}}]
     pod: dict[str, Any] = {"restartPolicy": "Never", "containers": [main], "volumes": volumes}
     pod_annotations: dict[str, str] = dict(annotations)

@@ -174,6 +174,38 @@ class Writer:
             if e.status != 404:  # gone already: nothing left to mark
                 raise
 
+    async def _stop_job(self, namespace: str, name: str, annotations: Mapping[str, str]) -> None:
+        """Marks a run and makes the Job controller end it: a deadline of one second fails the
+        Job and removes its pods, and the marks say how the operator should count it."""
+        body: dict[str, Any] = {
+            "metadata": {"annotations": dict(annotations)},
+            "spec": {"activeDeadlineSeconds": 1},
+        }
+        try:
+            await self._call(
+                self.batch.patch_namespaced_job,
+                name,
+                namespace,
+                body,
+                _content_type="application/merge-patch+json",
+                field_manager=FIELD_MANAGER,
+            )
+        except PermanentError as e:
+            if e.status == 404:
+                return
+            if e.status == 422:  # a finished Job's spec cannot change; the marks are enough
+                await self.annotate_job(namespace, name, annotations)
+                return
+            raise
+
+    async def kill_job(self, namespace: str, name: str, now: datetime) -> None:
+        await self._stop_job(namespace, name, {labels.KILLED: now.strftime("%Y-%m-%dT%H:%M:%SZ")})
+
+    async def expire_job(self, namespace: str, name: str) -> None:
+        await self._stop_job(
+            namespace, name, {labels.STATUS_CODE: "-1", labels.STATUS_REASON: "MaxCompletionTimeExceeded"}
+        )
+
     async def delete_job(self, namespace: str, name: str) -> None:
         try:
             await self._call(

@@ -86,13 +86,22 @@ class ScheduleCursor(StatusModel):
     lastIndex: int | None = Field(
         None, ge=0, description="The last consumed occurrence index (ran or skipped); unset = none yet."
     )
+    catchUp: bool | None = Field(
+        None,
+        description="Whether the last occurrence before effectiveFrom may still run (false after "
+        "re-enabling: what fell in the pause never runs).",
+    )
+    paused: bool | None = Field(None, description="The job is disabled: the cursor does not move.")
 
 
 class ParentCursor(StatusModel):
     """The last run of one parent that this job has consumed."""
 
-    lastRun: str | None = Field(None, description="Job name (or task id) of the parent run last consumed.")
-    finishTime: str | None = Field(None, description="When that parent run finished (RFC 3339, UTC).")
+    consumed: str | None = Field(
+        None,
+        description="When the parent's last consumed run finished (RFC 3339, UTC): only parent runs "
+        "that finish later release this job.",
+    )
 
 
 class ChronosJobStatus(StatusModel):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from chronos_operator import labels
 from chronos_operator.model.spec import display_schedule
 from chronos_operator.schedule import (
     Schedule,
@@ -48,6 +49,20 @@ class JobSnapshot:
     runs: tuple[Run, ...]
     exit_codes: Mapping[str, int | None] = field(default_factory=dict)
     policy_error: str | None = None  # set by the view when a spec needs what the settings forbid
+    annotations: Mapping[str, str] = field(default_factory=dict)  # triggers (contract §6)
+    # Dependency jobs: each parent's Chronos name -> its state, None when no such job exists.
+    parents: Mapping[str, ParentState | None] = field(default_factory=dict)
+    in_cycle: bool = False
+
+
+@dataclass(frozen=True)
+class ParentState:
+    """What a child needs of a parent: its last success and last error (RFC 3339), and whether
+    its failures release children (softError)."""
+
+    last_success: str | None
+    last_error: str | None
+    soft_error: bool
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,8 @@ class Plan:
     events: list[EventRequest] = field(default_factory=list)
     wake_at: datetime | None = None
     waiting: bool = False  # an occurrence waits for the active run to finish
+    kills: list[str] = field(default_factory=list)  # active runs to kill
+    expired: list[str] = field(default_factory=list)  # async runs past maxCompletionTime
 
 
 def run_job_name(owner: str, suffix: str) -> str:
@@ -153,7 +170,9 @@ def record_finished_runs(snap: JobSnapshot, status: dict[str, Any], plan: Plan, 
             plan.mark_recorded.append(run.name)
             continue
         exit_code: int | None = 0 if run.outcome == "Succeeded" else None
-        if run.outcome == "Failed":
+        if run.reported_code is not None:
+            exit_code = run.reported_code
+        elif run.outcome == "Failed":
             if run.name not in snap.exit_codes:
                 plan.fetch_exit_codes.append(run.name)
                 continue  # recorded once the exit code is known (or known to be unknowable)
@@ -162,11 +181,13 @@ def record_finished_runs(snap: JobSnapshot, status: dict[str, Any], plan: Plan, 
         if run.outcome == "Succeeded":
             status["successCount"] = int(status.get("successCount", 0)) + 1
             status["errorsSinceLastSuccess"] = 0
-            status["lastSuccess"] = when
+            if _later(when, status.get("lastSuccess")):
+                status["lastSuccess"] = when
         elif run.outcome == "Failed":
             status["errorCount"] = int(status.get("errorCount", 0)) + 1
             status["errorsSinceLastSuccess"] = int(status.get("errorsSinceLastSuccess", 0)) + 1
-            status["lastError"] = when
+            if _later(when, status.get("lastError")):
+                status["lastError"] = when
             detail = f"{run.reason}: {run.message}" if run.message else run.reason
             plan.events.append(
                 EventRequest(
@@ -253,7 +274,9 @@ def plan_schedule(
     disabled = bool(_spec_value(snap.spec, "disabled", False))
     if cursor.get("expression") != key:
         # A new or changed schedule restarts the repetition count; counters and history stay.
-        first_time = not cursor
+        # The first decision ever (no status yet) dates it from creation; a job that was decided
+        # before without a cursor (Degraded, or a dependency job given a schedule) starts it now.
+        first_time = not cursor and "observedGeneration" not in snap.status
         cursor = {
             "expression": key,
             "effectiveFrom": format_instant(snap.created if first_time else now),
@@ -362,6 +385,182 @@ def plan_schedule(
     plan.wake_at = decision.wake_at
 
 
+def _token_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def plan_triggers(snap: JobSnapshot, status: dict[str, Any], plan: Plan, now: datetime) -> None:
+    """Run now, mark success and kill, from annotations (contract §6). Each distinct token acts
+    once: the last one handled is kept in status.triggers, which survives restarts."""
+    done: dict[str, Any] = dict(status.get("triggers") or {})
+    disabled = bool(_spec_value(snap.spec, "disabled", False))
+    chronos_name = _chronos_name(snap)
+    for kind, annotation in (
+        ("runNow", labels.RUN_NOW),
+        ("markSuccess", labels.MARK_SUCCESS),
+        ("kill", labels.KILL),
+    ):
+        token = snap.annotations.get(annotation)
+        if not token or done.get(kind) == token:
+            continue
+        done[kind] = token
+        if disabled:
+            plan.events.append(
+                EventRequest(
+                    "Warning", "TriggerRefused", f"{annotation}={token} refused: the job is disabled"
+                )
+            )
+            continue
+        if kind == "runNow":
+            arguments = snap.annotations.get(labels.RUN_ARGUMENTS)
+            if arguments is None:
+                arguments = " ".join(_spec_value(snap.spec, "arguments", []) or [])
+            plan.creates.append(
+                RunRequest(
+                    job_name=run_job_name(snap.name, f"m-{_token_hash(token)}"),
+                    trigger="manual",
+                    scheduled=now,
+                    task_id=task_id(now, 0, chronos_name, arguments),
+                    arguments=arguments,
+                )
+            )
+            plan.events.append(EventRequest("Normal", "ManualRun", f"run requested ({annotation}={token})"))
+        elif kind == "markSuccess":
+            record_marked_success(status, now)
+            plan.events.append(
+                EventRequest("Normal", "MarkedSuccess", f"success counted ({annotation}={token})")
+            )
+        else:
+            plan.kills.extend(r.name for r in snap.runs if r.active)
+            plan.events.append(
+                EventRequest(
+                    "Normal", "Killed", f"killing {len(plan.kills)} active run(s) ({annotation}={token})"
+                )
+            )
+    if done:
+        status["triggers"] = done
+
+
+def record_marked_success(status: dict[str, Any], now: datetime) -> None:
+    """A success counted without a run (Chronos' mark-success): it releases the children."""
+    when = format_instant(now)
+    status["successCount"] = int(status.get("successCount", 0)) + 1
+    status["errorsSinceLastSuccess"] = 0
+    status["lastSuccess"] = when
+    history: list[dict[str, Any]] = status.setdefault("history", [])
+    history.insert(
+        0, {"trigger": "manual", "outcome": "Succeeded", "finishTime": when, "reason": "MarkedSuccess"}
+    )
+
+
+def _release_time(parent: ParentState) -> str | None:
+    """The parent's latest finished run that releases children: a success, or a failure when
+    the parent has softError."""
+    if parent.soft_error and _later(parent.last_error, parent.last_success):
+        return parent.last_error
+    return parent.last_success
+
+
+def _latest_event(parent: ParentState) -> str | None:
+    return parent.last_error if _later(parent.last_error, parent.last_success) else parent.last_success
+
+
+def plan_dependencies(snap: JobSnapshot, status: dict[str, Any], plan: Plan, now: datetime) -> None:
+    """Contract §5. Each parent has a cursor in the child's status: the time of the last parent
+    event the child consumed. The child runs once every parent has a new releasing event; a new
+    failure of any parent (without softError) consumes every parent's events, so the child never
+    runs on a stale mix of parent runs (Chronos #543)."""
+    parents = list(_spec_value(snap.spec, "parents", []) or [])
+    missing = [p for p in parents if snap.parents.get(p) is None]
+    if missing:
+        _set_condition(
+            status,
+            "ParentsReady",
+            False,
+            "ParentNotFound",
+            f"spec.parents: no ChronosJob named {', '.join(missing)} in this namespace; the job waits for it",
+            now,
+            snap.generation,
+        )
+        return
+    _set_condition(status, "ParentsReady", True, "ParentsFound", "", now, snap.generation)
+    cursors: dict[str, Any] = {
+        p: dict(v) for p, v in (status.get("parentCursors") or {}).items() if p in parents
+    }
+    states = {p: snap.parents[p] for p in parents}
+    for p, state in states.items():
+        if p not in cursors and state is not None:
+            # A new edge starts from now: only parent runs finishing later release the child.
+            cursors[p] = {"consumed": _latest_event(state) or format_instant(snap.created)}
+    status["parentCursors"] = cursors
+    status.pop("nextRunTime", None)
+
+    def newer(p: str, t: str | None) -> bool:
+        return _later(t, cursors[p].get("consumed"))
+
+    def consume_all() -> None:
+        for p, state in states.items():
+            if state is not None and (latest := _latest_event(state)) and newer(p, latest):
+                cursors[p] = {"consumed": latest}
+
+    failed = [
+        p
+        for p, st in states.items()
+        if st is not None
+        and not st.soft_error
+        and newer(p, st.last_error)
+        and _later(st.last_error, st.last_success)
+    ]
+    if failed:
+        consume_all()
+        plan.events.append(
+            EventRequest(
+                "Normal",
+                "ParentFailed",
+                f"parent {', '.join(failed)} failed; waiting for a new success of every parent",
+            )
+        )
+        return
+    releases = {p: _release_time(st) for p, st in states.items() if st is not None}
+    if not all(newer(p, t) for p, t in releases.items()):
+        return
+    if bool(_spec_value(snap.spec, "disabled", False)):
+        consume_all()  # Chronos: disabled children do not remember their parents' runs
+        return
+    if any(r.active for r in snap.runs) and not bool(_spec_value(snap.spec, "concurrent", False)):
+        plan.waiting = True  # runs when the active run ends; the parents' events stay unconsumed
+        return
+    key = ",".join(f"{p}={releases[p]}" for p in sorted(releases))
+    due = max(parse_instant(t) for t in releases.values() if t)
+    arguments = " ".join(_spec_value(snap.spec, "arguments", []) or [])
+    plan.creates.append(
+        RunRequest(
+            job_name=run_job_name(snap.name, f"d-{_token_hash(key)}"),
+            trigger="dependency",
+            scheduled=due,
+            task_id=task_id(due, 0, _chronos_name(snap), arguments),
+            arguments=arguments,
+        )
+    )
+    for p, t in releases.items():
+        cursors[p] = {"consumed": t}
+
+
+def plan_async_deadlines(snap: JobSnapshot, plan: Plan, now: datetime) -> None:
+    """An async run stays active after its pod ends until its completion is reported; past
+    maxCompletionTime it fails."""
+    limit = int(_spec_value(snap.spec, "maxCompletionTime", 0) or 0)
+    if not limit:
+        return
+    for run in snap.runs:
+        if run.active and run.is_async and run.created is not None:
+            deadline = run.created + timedelta(seconds=limit)
+            if now >= deadline:
+                plan.expired.append(run.name)
+            elif plan.wake_at is None or deadline < plan.wake_at:
+                plan.wake_at = deadline
+
+
 def _summarise(snap: JobSnapshot, status: dict[str, Any], plan: Plan) -> None:
     active_names = {r.name for r in snap.runs if r.active} | {c.job_name for c in plan.creates}
     runs = {r.name: r for r in snap.runs}
@@ -383,8 +582,10 @@ def _summarise(snap: JobSnapshot, status: dict[str, Any], plan: Plan) -> None:
     status["active"] = active
     # "queued" is an occurrence waiting for a free slot (concurrent: false). A run's pod going from
     # Pending to Running is not tracked: one status write less per run matters at thousands of runs.
-    if not active:
-        status["state"] = "queued" if plan.waiting else "idle"
+    if plan.waiting:
+        status["state"] = "queued"  # a waiting occurrence always has an active run to wait for
+    elif not active:
+        status["state"] = "idle"
     else:
         status["state"] = "running" if len(active) == 1 else f"{len(active)} running"
     success, error = status.get("lastSuccess"), status.get("lastError")
@@ -416,6 +617,13 @@ def decide(snap: JobSnapshot, now: datetime, settings: Settings) -> Plan:
 
     problem = snap.spec_error or snap.policy_error
     reason = "InvalidSpec"
+    if problem is None and snap.in_cycle:
+        chain = ", ".join(_spec_value(snap.spec, "parents", []) or [])
+        problem = (
+            f"spec.parents: {_chronos_name(snap)} depends on itself through its parents ({chain}); "
+            "none of the jobs on the cycle runs"
+        )
+        reason = "DependencyCycle"
     if problem is None and snap.spec is not None:
         try:
             expression, zone = _schedule_of(snap)
@@ -424,6 +632,8 @@ def decide(snap: JobSnapshot, now: datetime, settings: Settings) -> Plan:
         except ScheduleError as e:
             problem = str(e)
             reason = "UnknownTimeZone" if e.field == "scheduleTimeZone" else "InvalidSchedule"
+    elif snap.in_cycle and not snap.spec_error and not snap.policy_error:
+        reason = "DependencyCycle"
     elif snap.spec_error:
         reason = _reason_for(snap.spec_error)
     elif snap.policy_error:
@@ -437,8 +647,12 @@ def decide(snap: JobSnapshot, now: datetime, settings: Settings) -> Plan:
             plan.events.append(EventRequest("Warning", reason, problem))
     else:
         _set_condition(status, "Degraded", False, "AsExpected", "", now, snap.generation)
-        if not _spec_value(snap.spec, "parents", None):
+        plan_triggers(snap, status, plan, now)
+        if _spec_value(snap.spec, "parents", None):
+            plan_dependencies(snap, status, plan, now)
+        else:
             plan_schedule(snap, status, plan, now, settings)
+        plan_async_deadlines(snap, plan, now)
         disabled = bool(_spec_value(snap.spec, "disabled", False))
         _set_condition(
             status,

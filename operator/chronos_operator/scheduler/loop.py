@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chronos_operator.kube.writer import PermanentError, TransientError, Writer
+from chronos_operator.notify import Kind, Notification, Notifier
 from chronos_operator.schedule import format_instant
 from chronos_operator.scheduler.decide import (
     EventRequest,
@@ -30,6 +31,8 @@ from chronos_operator.settings import Settings
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(seconds=1)
+# Events that are also sent to the job's owners and the webhooks (contract §7).
+NOTIFIED: dict[str, Kind] = {"RunFailed": "failed", "JobCreateFailed": "failed", "Exhausted": "exhausted"}
 IDLE_WAKE = 60.0  # seconds; nothing is due, but look again now and then
 JobBuilder = Callable[[JobSnapshot, RunRequest], Mapping[str, Any]]
 
@@ -60,6 +63,7 @@ class Scheduler:
         self.kick = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
         self.on_created: Callable[[RunRequest, JobSnapshot, datetime], None] = lambda r, s, t: None
+        self.notifier: Notifier | None = None
 
     def mark_dirty(self, key: Key) -> None:
         """Called by the view on every change: decide for this job at the next turn."""
@@ -134,6 +138,8 @@ class Scheduler:
             or plan.mark_recorded
             or plan.events
             or plan.fetch_exit_codes
+            or plan.kills
+            or plan.expired
         ):
             return
         self.busy.add(key)
@@ -168,7 +174,12 @@ class Scheduler:
             entry = self.view.jobs.get(key)
             if entry is None or entry.uid != snap.uid:
                 return  # deleted meanwhile
+            released = any(entry.status.get(k) != plan.status.get(k) for k in ("lastSuccess", "lastError"))
             entry.status = plan.status
+            if released:
+                # Children are released by their parents' outcomes: decide for them now, not later.
+                for child in self.view.children_of(key):
+                    self.mark_dirty(child)
             patch = status_patch(entry.written, plan.status)
             if patch:
                 try:
@@ -188,10 +199,27 @@ class Scheduler:
                     self.writer.annotate_job(snap.namespace, name, {"chronos.dev/recorded": "true"})
                 )
                 self.view.mark_recorded(key, name)
+            for name in plan.kills:
+                await self._quietly(self.writer.kill_job(snap.namespace, name, self.clock()))
+            for name in plan.expired:
+                await self._quietly(self.writer.expire_job(snap.namespace, name))
             for name in plan.deletes:
                 await self._quietly(self.writer.delete_job(snap.namespace, name))
             for event in plan.events:
                 await self.writer.post_event(involved, event.type, event.reason, event.message)
+                kind = NOTIFIED.get(event.reason)
+                if kind and self.notifier is not None:
+                    self.notifier.notify(
+                        Notification(
+                            kind=kind,
+                            namespace=snap.namespace,
+                            name=snap.name,
+                            chronos_name=str(getattr(snap.spec, "name", None) or snap.name),
+                            owner=str(getattr(snap.spec, "owner", "") or ""),
+                            message=event.message,
+                            time=self.clock(),
+                        )
+                    )
         except Exception:
             log.exception("applying the plan for %s/%s failed", *key)
             self._wake(key, self.clock() + RETRY_AFTER)

@@ -32,6 +32,8 @@ class Run:
     message: str
     recorded: bool
     resource_version: str = ""
+    is_async: bool = False
+    reported_code: int | None = None  # async runs: the status code reported for the run
 
     @property
     def active(self) -> bool:
@@ -72,6 +74,21 @@ def run_from_job(body: Mapping[str, Any]) -> Run:
     status = body.get("status") or {}
     outcome, reason, message, failed_at = _terminal(status.get("conditions") or [])
     finished = _instant(status.get("completionTime")) or failed_at
+    is_async = ann.get(labels.ASYNC) == "true"
+    reported: int | None = None
+    if is_async and outcome != "Failed":
+        raw = ann.get(labels.STATUS_CODE)
+        try:
+            reported = int(raw) if raw is not None else None
+        except ValueError:
+            reported = 1  # a code that is not a number is a failure report, not a success
+        if reported is None:
+            outcome, finished = None, None  # the pod may be done; the run is not, until reported
+        else:
+            outcome = "Succeeded" if reported == 0 else "Failed"
+            reason = ann.get(labels.STATUS_REASON) or ("Completed" if reported == 0 else "StatusCode")
+            message = f"reported status code {reported}"
+            finished = finished or _instant(meta.get("creationTimestamp"))
     if ann.get(labels.KILLED):
         # A kill deletes or fails the Job; whatever the Job controller says, it was killed.
         outcome, reason = "Killed", reason or "Killed"
@@ -100,4 +117,6 @@ def run_from_job(body: Mapping[str, Any]) -> Run:
         message=message,
         recorded=ann.get(labels.RECORDED) == "true",
         resource_version=meta.get("resourceVersion", ""),
+        is_async=is_async,
+        reported_code=reported,
     )

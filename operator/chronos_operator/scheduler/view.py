@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chronos_operator import labels
+from chronos_operator.dag import find_cycle_members
 from chronos_operator.schedule import parse_instant
-from chronos_operator.scheduler.decide import JobSnapshot
+from chronos_operator.scheduler.decide import JobSnapshot, ParentState
 from chronos_operator.scheduler.runs import Run, run_from_job
 
 Key = tuple[str, str]  # (namespace, metadata.name)
@@ -48,6 +49,14 @@ class Entry:
     written: dict[str, Any]  # what the API server holds, as far as the operator knows
     exit_codes: dict[str, int | None] = field(default_factory=dict)
 
+    @property
+    def chronos_name(self) -> str:
+        return str(getattr(self.spec, "name", None) or self.raw_spec.get("name") or self.name)
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return tuple(getattr(self.spec, "parents", None) or self.raw_spec.get("parents") or ())
+
 
 class View:
     def __init__(
@@ -58,6 +67,8 @@ class View:
     ) -> None:
         self.jobs: dict[Key, Entry] = {}
         self.runs: dict[Key, dict[str, Run]] = {}  # keyed by (namespace, owner name)
+        self._graph_version: dict[str, int] = {}  # per namespace: bumped when any job's name/parents change
+        self._cycles: dict[str, tuple[int, set[str]]] = {}
         self.parse_spec = parse_spec
         self.check_policy = check_policy
         self.on_change = on_change
@@ -69,6 +80,7 @@ class View:
         key = (str(meta.get("namespace", "")), str(meta.get("name", "")))
         rv = str(meta.get("resourceVersion", ""))
         current = self.jobs.get(key)
+        before = (current.chronos_name, current.parents) if current is not None else None
         if current is not None and current.uid == meta.get("uid"):
             if _rv(rv) and _rv(current.resource_version) > _rv(rv):
                 return key  # an older event than what the view has seen
@@ -102,11 +114,24 @@ class View:
                 status=status,
                 written=dict(status),
             )
+        entry = self.jobs[key]
+        if before != (entry.chronos_name, entry.parents):
+            self._graph_changed(key[0], before[0] if before else None)
         self.on_change(key)
         return key
 
+    def _graph_changed(self, namespace: str, old_name: str | None = None) -> None:
+        """Names or parents changed: cycles are recomputed, and every dependency job of the
+        namespace decides again (a parent appeared, vanished or was renamed)."""
+        self._graph_version[namespace] = self._graph_version.get(namespace, 0) + 1
+        for key, entry in self.jobs.items():
+            if key[0] == namespace and entry.parents:
+                self.on_change(key)
+
     def delete_job(self, namespace: str, name: str) -> None:
-        if self.jobs.pop((namespace, name), None) is not None:
+        entry = self.jobs.pop((namespace, name), None)
+        if entry is not None:
+            self._graph_changed(namespace, entry.chronos_name)
             self.on_change((namespace, name))
 
     # --- runs -----------------------------------------------------------------------------------
@@ -141,6 +166,45 @@ class View:
         if entry is not None:
             entry.exit_codes[name] = code
 
+    # --- dependencies ---------------------------------------------------------------------------
+
+    def find(self, namespace: str, chronos_name: str) -> Entry | None:
+        for key, entry in self.jobs.items():
+            if key[0] == namespace and entry.chronos_name == chronos_name:
+                return entry
+        return None
+
+    def children_of(self, key: Key) -> list[Key]:
+        entry = self.jobs.get(key)
+        if entry is None:
+            return []
+        name = entry.chronos_name
+        return [k for k, e in self.jobs.items() if k[0] == key[0] and name in e.parents]
+
+    def cycle_members(self, namespace: str) -> set[str]:
+        version = self._graph_version.get(namespace, 0)
+        cached = self._cycles.get(namespace)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        graph = {e.chronos_name: list(e.parents) for k, e in self.jobs.items() if k[0] == namespace}
+        members = find_cycle_members(graph)
+        self._cycles[namespace] = (version, members)
+        return members
+
+    def parent_states(self, entry: Entry) -> dict[str, ParentState | None]:
+        states: dict[str, ParentState | None] = {}
+        for parent in entry.parents:
+            found = self.find(entry.namespace, parent)
+            if found is None:
+                states[parent] = None
+                continue
+            states[parent] = ParentState(
+                last_success=found.status.get("lastSuccess") or None,
+                last_error=found.status.get("lastError") or None,
+                soft_error=bool(getattr(found.spec, "softError", False)),
+            )
+        return states
+
     # --- reading --------------------------------------------------------------------------------
 
     def snapshot(self, key: Key) -> JobSnapshot | None:
@@ -161,6 +225,9 @@ class View:
             runs=runs,
             exit_codes=dict(entry.exit_codes),
             policy_error=entry.policy_error,
+            annotations=dict(entry.annotations),
+            parents=self.parent_states(entry) if entry.parents else {},
+            in_cycle=bool(entry.parents) and entry.chronos_name in self.cycle_members(entry.namespace),
         )
 
     def keys(self) -> list[Key]:
