@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from chronos_operator import __version__
 
-from . import convert
+from . import actions, convert
 from . import next as next_command
 from .inputs import InputError
 
@@ -19,13 +19,14 @@ EXIT_BAD_INPUT = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kubectl-chronos",
-        description="Chronos jobs on Kubernetes: schedules, and conversion between Chronos job JSON and "
-        "ChronosJob manifests.",
+        description="Chronos jobs on Kubernetes: schedules, conversion between Chronos job JSON and "
+        "ChronosJob manifests, and the run, mark-success, kill and graph actions.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(metavar="COMMAND")
     next_command.add_parser(subparsers)
     convert.add_parsers(subparsers)
+    actions.add_parsers(subparsers)
     return parser
 
 
