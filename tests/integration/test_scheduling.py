@@ -221,7 +221,9 @@ def test_sigkill_at_random_moments_never_doubles_an_occurrence(
         expected = sum(1 for j in runs_of(cluster, namespace, name) if j.status.succeeded)
 
         def counted(n: str = name, want: int = expected) -> bool:
-            return int(status_of(cluster, namespace, n).get("successCount", 0)) == want
+            got = int(status_of(cluster, namespace, n).get("successCount", 0))
+            assert got == want, f"{n}: successCount {got}, succeeded Jobs {want}"
+            return True
 
         wait_for(counted, timeout=30, message=f"{name}: successCount == {expected} succeeded Jobs")
     final.stop()

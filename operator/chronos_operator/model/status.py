@@ -159,6 +159,11 @@ class ChronosJobStatus(StatusModel):
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]},
     )
     scheduleCursor: ScheduleCursor | None = Field(None, description="Where the schedule stands.")
+    recordedRuns: list[str] | None = Field(
+        None,
+        description="Runs already counted whose Job does not carry the chronos.dev/recorded mark yet; "
+        "operator bookkeeping, so that no run is counted twice.",
+    )
     parentCursors: dict[str, ParentCursor] = Field(
         default_factory=dict, description="Per parent (Chronos name): the parent run this job last consumed."
     )

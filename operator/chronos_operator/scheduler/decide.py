@@ -160,7 +160,11 @@ def record_finished_runs(snap: JobSnapshot, status: dict[str, Any], plan: Plan, 
     """Counts each finished run once (contract §4): Succeeded and Failed move the counters,
     Killed does not. A run already in the history was counted before a crash; it is only marked."""
     history: list[dict[str, Any]] = status.setdefault("history", [])
-    seen = {h.get("jobName") for h in history}
+    # Runs counted whose Job does not carry the recorded mark yet (the mark is written after the
+    # status): kept apart from the history, which is capped and may drop them under load.
+    present = {r.name: r for r in snap.runs}
+    pending = [n for n in status.get("recordedRuns") or [] if n in present and not present[n].recorded]
+    seen = {h.get("jobName") for h in history} | set(pending)
     finished = sorted(
         (r for r in snap.runs if r.outcome and not r.recorded),
         key=lambda r: r.finished or r.created or snap.created,
@@ -215,8 +219,13 @@ def record_finished_runs(snap: JobSnapshot, status: dict[str, Any], plan: Plan, 
             entry["arguments"] = run.arguments
         history.insert(0, entry)
         seen.add(run.name)
+        pending.append(run.name)
         plan.mark_recorded.append(run.name)
     del history[history_size:]
+    if pending:
+        status["recordedRuns"] = pending
+    else:
+        status.pop("recordedRuns", None)
 
 
 def _runs_to_delete(snap: JobSnapshot, recorded: set[str]) -> list[str]:
