@@ -41,14 +41,17 @@ class Cluster:
     def kubectl(
         self, *args: str, check: bool = True, kubeconfig: Path | None = None, input: str | None = None
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        done = subprocess.run(
             [str(self.bin_dir / "kubectl"), "--kubeconfig", str(kubeconfig or self.kubeconfig), *args],
-            check=check,
+            check=False,
             capture_output=True,
             text=True,
             input=input,
             timeout=120,
         )
+        if check and done.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} exited {done.returncode}: {done.stderr.strip()}")
+        return done
 
     def env(self) -> dict[str, str]:
         """The environment for a subprocess that should talk to this cluster."""
