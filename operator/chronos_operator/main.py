@@ -12,6 +12,7 @@ from typing import Any
 
 import kopf
 
+from chronos_operator.api import build_app, load_api_settings, make_authenticator, start_api
 from chronos_operator.handlers import watch  # noqa: F401  (registers the kopf handlers)
 from chronos_operator.kube.client import load_api_client
 from chronos_operator.kube.jobs import build_job, policy_problems
@@ -101,6 +102,9 @@ async def run_operator(settings: Settings) -> None:
     log.info("view loaded: %d ChronosJobs", len(view.jobs))
     for key in list(view.jobs):
         scheduler.mark_dirty(key)
+    api_settings = load_api_settings(settings)
+    api_app = build_app(view, writer, api_settings, make_authenticator(api_settings, writer))
+    api_runner = await start_api(api_app, api_settings.host, api_settings.port)
 
     stop = asyncio.Event()
     memo = kopf.Memo(view=view, settings=settings, scheduler=scheduler, notifier=notifier)
@@ -133,6 +137,7 @@ async def run_operator(settings: Settings) -> None:
             log.error("%s stopped: %r", task.get_name(), task.exception())
     nodes_task.cancel()
     await asyncio.wait({kopf_task, loop_task}, timeout=10)
+    await api_runner.cleanup()
     await notifier.drain(timeout=5)
     writer.close()
 
@@ -146,6 +151,7 @@ def main() -> None:
     try:
         settings = load_settings()
         load_notify_settings()  # fail at start, naming the variable, not at the first failure
+        load_api_settings(settings)
     except SettingsError as e:
         print(f"chronos-operator: {e}", file=sys.stderr)
         sys.exit(2)

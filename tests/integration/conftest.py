@@ -134,6 +134,7 @@ class OperatorProcess:
             "CHRONOS_OPERATOR_NAMESPACES": ",".join(self.namespaces),
             "CHRONOS_OPERATOR_LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
+            "CHRONOS_OPERATOR_API_PORT": "0",  # the REST API on a free port, unless a test picks one
             **self.extra_env,
         }
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it

@@ -247,3 +247,99 @@ class Writer:
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # --- REST API (chronos_operator.api): ChronosJob writes as the API's field manager, and the
+    # reviews that say who a bearer token belongs to and what RBAC grants them. -----------------
+
+    async def apply_chronosjob(
+        self, namespace: str, manifest: Mapping[str, Any], field_manager: str
+    ) -> dict[str, Any]:
+        """Server-side apply of a ChronosJob (force: the API's fields win); returns the object."""
+        metadata = {**dict(manifest.get("metadata") or {}), "namespace": namespace}
+        result = await self._call(
+            self.custom.patch_namespaced_custom_object,
+            labels.GROUP,
+            labels.VERSION,
+            namespace,
+            labels.PLURAL,
+            str(metadata.get("name", "")),
+            {**manifest, "metadata": metadata},
+            _content_type="application/apply-patch+yaml",  # JSON is YAML: the client sends JSON
+            field_manager=field_manager,
+            force=True,
+        )
+        return dict(result or {})
+
+    async def annotate_chronosjob(
+        self, namespace: str, name: str, annotations: Mapping[str, str | None]
+    ) -> dict[str, Any]:
+        """Merge-patches the ChronosJob's annotations (None removes one); returns the object."""
+        result = await self._call(
+            self.custom.patch_namespaced_custom_object,
+            labels.GROUP,
+            labels.VERSION,
+            namespace,
+            labels.PLURAL,
+            name,
+            {"metadata": {"annotations": dict(annotations)}},
+            _content_type="application/merge-patch+json",
+            field_manager=FIELD_MANAGER,
+        )
+        return dict(result or {})
+
+    async def delete_chronosjob(self, namespace: str, name: str) -> bool:
+        """Deletes a ChronosJob (its runs follow by owner reference); False when already gone."""
+        try:
+            await self._call(
+                self.custom.delete_namespaced_custom_object,
+                labels.GROUP,
+                labels.VERSION,
+                namespace,
+                labels.PLURAL,
+                name,
+                propagation_policy="Background",
+            )
+        except PermanentError as e:
+            if e.status == 404:
+                return False
+            raise
+        return True
+
+    async def token_review(self, token: str) -> dict[str, Any]:
+        """TokenReview status for `token`: {authenticated, user: {username, uid, groups, extra}, error}."""
+        body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token}}
+        result = await self._call(kubernetes.client.AuthenticationV1Api(self.api).create_token_review, body)
+        return dict((result or {}).get("status") or {})
+
+    async def subject_access_review(
+        self,
+        user: str,
+        groups: list[str],
+        namespace: str,
+        verb: str,
+        resource: str = labels.PLURAL,
+        group: str = labels.GROUP,
+        *,
+        uid: str = "",
+        extra: Mapping[str, list[str]] | None = None,
+    ) -> bool:
+        """Whether the cluster's authorizers let `user` do `verb` on `resource` in `namespace`."""
+        spec: dict[str, Any] = {
+            "user": user,
+            "groups": list(groups),
+            "resourceAttributes": {
+                "namespace": namespace,
+                "verb": verb,
+                "group": group,
+                "resource": resource,
+            },
+        }
+        if uid:
+            spec["uid"] = uid
+        if extra:
+            spec["extra"] = {k: list(v) for k, v in extra.items()}
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "spec": spec}
+        result = await self._call(
+            kubernetes.client.AuthorizationV1Api(self.api).create_subject_access_review, body
+        )
+        return bool(((result or {}).get("status") or {}).get("allowed"))
