@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -363,3 +364,43 @@ def test_unmodified_chronos_python_client(
     )
     with pytest.raises(chronos.ChronosAPIError):
         client.run("no_such_job")
+
+
+def test_migration_imports_every_job_of_a_live_chronos_api(
+    cluster: Cluster, namespace: str, rest: Rest, tmp_path: Path
+) -> None:
+    """The operator's own API speaks Chronos, so it stands in for the live Chronos a team leaves:
+    its jobs are imported with `kubectl-chronos import --from` and applied to another namespace."""
+    for path in sorted((REPO / "examples/chronos-jobs").glob("*.json")):
+        job = json.loads(path.read_text())
+        kind = "dependency" if "parents" in job else "iso8601"
+        if kind == "dependency":
+            continue  # added after its parent below
+        assert rest("POST", f"/scheduler/{kind}", json=job).status_code == 204
+    summary = json.loads((REPO / "examples/chronos-jobs/hostings-earnings-summary.json").read_text())
+    assert rest("POST", "/scheduler/dependency", json=summary).status_code == 204
+    wait_for(lambda: len(names_listed(rest)) == 6, timeout=30, message="six jobs listed")
+
+    done = subprocess.run(
+        [
+            str(REPO / ".venv/bin/kubectl-chronos"),
+            "import",
+            "--from",
+            rest.base,
+            "--output-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(list(tmp_path.glob("*.yaml"))) == 6
+    target = f"{namespace}-copy"
+    cluster.kubectl("create", "namespace", target)
+    try:
+        cluster.kubectl("apply", "-n", target, "-f", str(tmp_path))
+        assert sorted(chronosjob_names(cluster, target)) == sorted(chronosjob_names(cluster, namespace))
+    finally:
+        cluster.kubectl("delete", "namespace", target, "--wait=false")

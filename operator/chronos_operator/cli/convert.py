@@ -19,7 +19,15 @@ from chronos_operator.model.chronos import export_warnings, from_chronos_json, t
 from chronos_operator.model.errors import SpecError
 from chronos_operator.model.names import build_manifest
 
-from .inputs import InputError, expand_paths, read_chronos_job, read_json_jobs, read_yaml_documents
+from .inputs import (
+    Document,
+    InputError,
+    expand_paths,
+    read_chronos_job,
+    read_json_jobs,
+    read_live_jobs,
+    read_yaml_documents,
+)
 
 EXIT_BAD_INPUT = 2
 
@@ -34,7 +42,21 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         "Kubernetes meaning, ignored counters) go to stderr as PATH: field: message.",
     )
     importer.add_argument(
-        "paths", nargs="+", metavar="PATH", help="Chronos job JSON file, folder, or - for stdin"
+        "paths", nargs="*", metavar="PATH", help="Chronos job JSON file, folder, or - for stdin"
+    )
+    importer.add_argument(
+        "--from",
+        dest="from_url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a running Chronos (e.g. http://chronos:4400): its jobs are read with GET /v1/scheduler/jobs "
+        "(3.x), else GET /scheduler/jobs (2.x)",
+    )
+    importer.add_argument(
+        "--user",
+        metavar="USER:PASSWORD",
+        help="HTTP basic credentials for --from (Chronos' --http_credentials)",
     )
     importer.add_argument(
         "--output-dir", type=Path, metavar="DIR", help="write <metadata.name>.yaml files here"
@@ -69,12 +91,21 @@ class Converted:
 def run_import(args: argparse.Namespace) -> int:
     errors: list[str] = []
     converted: list[Converted] = []
-    for source in expand_paths(args.paths, "*.json"):
+    if not args.paths and not args.from_url:
+        errors.append("import: give Chronos job files or folders, or --from URL")
+        return _report(errors)
+    batches: list[list[Document]] = []
+    for url in args.from_url:
         try:
-            documents = read_json_jobs(source)
+            batches.append(read_live_jobs(url, args.user))
         except InputError as e:
             errors.append(str(e))
-            continue
+    for source in expand_paths(args.paths, "*.json") if args.paths else []:
+        try:
+            batches.append(read_json_jobs(source))
+        except InputError as e:
+            errors.append(str(e))
+    for documents in batches:
         for document in documents:
             try:
                 spec, warnings = from_chronos_json(document.data)

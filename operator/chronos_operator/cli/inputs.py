@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,3 +110,36 @@ def read_chronos_job(document: Document) -> ChronosJob:
         return parse_chronos_job(document.data)
     except SpecError as e:
         raise InputError(document.source, str(e)) from None
+
+
+def read_live_jobs(url: str, credentials: str | None = None, timeout: float = 30) -> list[Document]:
+    """The jobs of a running Chronos: GET /v1/scheduler/jobs (3.x), else GET /scheduler/jobs (2.x).
+    Each job's source reads ``<url>#<name>``."""
+    base = url.rstrip("/")
+    headers = {"Accept": "application/json"}
+    if credentials:
+        headers["Authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
+    problems: list[str] = []
+    for path in ("/v1/scheduler/jobs", "/scheduler/jobs"):
+        request = urllib.request.Request(base + path, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                body = response.read().decode("utf-8")
+        except urllib.error.HTTPError as e:
+            if e.code in (401, 403):
+                raise InputError(url, f"GET {path}: {e.code} {e.reason} (check --user)") from None
+            problems.append(f"GET {path}: {e.code} {e.reason}")
+            continue
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            raise InputError(url, f"cannot reach Chronos: {e}") from None
+        try:
+            data = json.loads(body)
+        except json.JSONDecodeError as e:
+            raise InputError(url, f"GET {path}: not JSON: {e}") from None
+        if not isinstance(data, list):
+            raise InputError(url, f"GET {path}: expected a list of jobs, got {type(data).__name__}")
+        return [
+            Document(f"{base}#{item.get('name', i) if isinstance(item, dict) else i}", item)
+            for i, item in enumerate(data)
+        ]
+    raise InputError(url, "; ".join(problems))
