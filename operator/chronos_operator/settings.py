@@ -52,9 +52,10 @@ class Settings:
         return all(have.get(k) == v for k, v in self.label_selector.items())
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(PREFIX + name)
-    if raw is None or raw == "":
+def read_flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """`CHRONOS_OPERATOR_<name>` as a boolean; SettingsError naming the variable otherwise."""
+    raw = (env.get(PREFIX + name) or "").strip()
+    if raw == "":
         return default
     if raw.lower() in ("1", "true", "yes", "on"):
         return True
@@ -107,9 +108,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         label_selector=_selector(e.get(PREFIX + "LABEL_SELECTOR", "")),
         default_image=e.get(PREFIX + "DEFAULT_IMAGE") or Settings.default_image,
         default_epsilon=_epsilon(e.get(PREFIX + "DEFAULT_EPSILON")),
-        allow_host_path=_bool(e, "ALLOW_HOST_PATH", False),
-        allow_host_network=_bool(e, "ALLOW_HOST_NETWORK", False),
-        allow_privileged=_bool(e, "ALLOW_PRIVILEGED", False),
+        allow_host_path=read_flag(e, "ALLOW_HOST_PATH", False),
+        allow_host_network=read_flag(e, "ALLOW_HOST_NETWORK", False),
+        allow_privileged=read_flag(e, "ALLOW_PRIVILEGED", False),
         gpu_resource=e.get(PREFIX + "GPU_RESOURCE") or Settings.gpu_resource,
         high_priority_class=e.get(PREFIX + "HIGH_PRIORITY_CLASS", ""),
         fetcher_image=e.get(PREFIX + "FETCHER_IMAGE") or Settings.fetcher_image,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from chronos_operator.settings import PREFIX, SettingsError
+from chronos_operator.settings import PREFIX, SettingsError, read_flag
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def load_notify_settings(env: Mapping[str, str] | None = None) -> NotifySettings
         smtp_from=e.get(PREFIX + "SMTP_FROM", "").strip() or defaults.smtp_from,
         smtp_user=e.get(PREFIX + "SMTP_USER", ""),
         smtp_password=e.get(PREFIX + "SMTP_PASSWORD", ""),
-        smtp_starttls=_flag(e, "SMTP_STARTTLS", defaults.smtp_starttls),
+        smtp_starttls=read_flag(e, "SMTP_STARTTLS", defaults.smtp_starttls),
         smtp_timeout=_seconds(e, "SMTP_TIMEOUT", defaults.smtp_timeout),
         webhook_urls=_urls(e, "WEBHOOK_URLS"),
         webhook_timeout=_seconds(e, "WEBHOOK_TIMEOUT", defaults.webhook_timeout),
@@ -53,17 +53,6 @@ def load_notify_settings(env: Mapping[str, str] | None = None) -> NotifySettings
 def _raw(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(PREFIX + name, "").strip()
     return value or None
-
-
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = _raw(env, name)
-    if raw is None:
-        return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{PREFIX}{name}: expected true or false, got {raw!r}")
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
