@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-GROUP = "chronos.dev"
-VERSION = "v1alpha1"
-PLURAL = "chronosjobs"
-KIND = "ChronosJob"
-API_VERSION = f"{GROUP}/{VERSION}"
+# The resource's identity has one home, the model; it is re-exported here for the edges.
+from chronos_operator.model.resource import API_VERSION, GROUP, KIND, PLURAL, VERSION
+
+__all__ = ["API_VERSION", "GROUP", "KIND", "PLURAL", "VERSION"]
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "chronos-operator"

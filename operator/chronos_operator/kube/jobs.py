@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from chronos_operator import labels
@@ -383,7 +382,3 @@ def build_job(
         },
         "spec": job_spec,
     }
-
-
-def due_epoch_ms(t: datetime) -> int:
-    return int(t.timestamp() * 1000)

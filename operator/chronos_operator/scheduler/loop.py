@@ -62,7 +62,6 @@ class Scheduler:
         self.heap: list[tuple[datetime, Key]] = []
         self.kick = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
-        self.on_created: Callable[[RunRequest, JobSnapshot, datetime], None] = lambda r, s, t: None
         self.notifier: Notifier | None = None
 
     def mark_dirty(self, key: Key) -> None:
@@ -155,9 +154,7 @@ class Scheduler:
             for request in plan.creates:
                 try:
                     manifest = self.build_job(snap, request)
-                    created = await self.writer.create_job(snap.namespace, manifest)
-                    if created:
-                        self.on_created(request, snap, self.clock())
+                    await self.writer.create_job(snap.namespace, manifest)
                 except TransientError as e:
                     log.warning("creating %s/%s failed, will retry: %s", snap.namespace, request.job_name, e)
                     self._wake(key, self.clock() + RETRY_AFTER)
