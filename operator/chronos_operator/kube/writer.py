@@ -25,6 +25,7 @@ from chronos_operator.settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 FIELD_MANAGER = "chronos-operator"
+PEERING_GROUP, PEERING_VERSION = "kopf.dev", "v1"  # kopf's peering objects
 
 
 class TransientError(Exception):
@@ -127,6 +128,33 @@ class Writer:
                     key = (str(term.get("finishedAt") or ""), int(term.get("exitCode", 0)))
                     best = max(best, key) if best else key
         return best[1] if best else None
+
+    async def peering_status(self, name: str, namespace: str | None) -> dict[str, Any] | None:
+        """The status (kopf's keep-alive records) of the peering object `name`: a KopfPeering in
+        `namespace`, or the ClusterKopfPeering when `namespace` is None; None when it is missing."""
+        try:
+            if namespace:
+                body = await self._call(
+                    self.custom.get_namespaced_custom_object,
+                    PEERING_GROUP,
+                    PEERING_VERSION,
+                    namespace,
+                    "kopfpeerings",
+                    name,
+                )
+            else:
+                body = await self._call(
+                    self.custom.get_cluster_custom_object,
+                    PEERING_GROUP,
+                    PEERING_VERSION,
+                    "clusterkopfpeerings",
+                    name,
+                )
+        except PermanentError as e:
+            if e.status == 404:
+                return None
+            raise
+        return dict((body or {}).get("status") or {})
 
     # --- writes ---------------------------------------------------------------------------------
 

@@ -128,6 +128,15 @@ class View:
             if key[0] == namespace and entry.parents:
                 self.on_change(key)
 
+    def clear(self) -> None:
+        """Forgets every job and run: a replica that starts leading reloads its view from the API
+        server, since its watches were paused while it stood by."""
+        self.jobs.clear()
+        self.runs.clear()
+        for namespace in list(self._graph_version):
+            self._graph_version[namespace] += 1
+        self._cycles.clear()
+
     def delete_job(self, namespace: str, name: str) -> None:
         entry = self.jobs.pop((namespace, name), None)
         if entry is not None:
