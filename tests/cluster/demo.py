@@ -56,8 +56,16 @@ def start(seconds: int) -> None:
         "PATH": f"{state.bin_dir}:{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
     }
     kubectl = str(Path(state.bin_dir) / "kubectl")
-    run(kubectl, "apply", "--server-side", "--force-conflicts", "-f", str(REPO / "manifests" / "crd"), env=env)
-    run(kubectl, "wait", "--for=condition=Established", "crd/chronosjobs.chronos.dev", "--timeout=60s", env=env)
+    crd = str(REPO / "manifests" / "crd")
+    run(kubectl, "apply", "--server-side", "--force-conflicts", "-f", crd, env=env)
+    run(
+        kubectl,
+        "wait",
+        "--for=condition=Established",
+        "crd/chronosjobs.chronos.dev",
+        "--timeout=60s",
+        env=env,
+    )
     namespace = run(kubectl, "create", "namespace", NAMESPACE, "--dry-run=client", "-o", "yaml", env=env)
     run(kubectl, "apply", "-f", "-", env=env, input=namespace)
     jobs = run(
@@ -69,7 +77,8 @@ def start(seconds: int) -> None:
         env=env,
     )
     print(run(kubectl, "apply", "-f", "-", env=env, input=jobs), end="")
-    print(run(kubectl, "apply", "-n", NAMESPACE, "-f", str(REPO / "examples" / "ticker.yaml"), env=env), end="")
+    ticker = str(REPO / "examples" / "ticker.yaml")
+    print(run(kubectl, "apply", "-n", NAMESPACE, "-f", ticker, env=env), end="")
 
     stop_operator()
     log_path = state_dir() / "demo-operator.log"
@@ -89,7 +98,8 @@ def start(seconds: int) -> None:
             start_new_session=True,  # keeps running after make returns
         )
     (state_dir() / "demo-operator.pid").write_text(str(proc.pid))
-    print(f"\noperator started (pid {proc.pid}, log {log_path}); kubectl get chj -n {NAMESPACE} every 10 s:\n")
+    print(f"\noperator started (pid {proc.pid}, log {log_path})")
+    print(f"kubectl get chj -n {NAMESPACE} every 10 s:\n")
     deadline = time.monotonic() + seconds
     while True:
         time.sleep(10)
