@@ -350,8 +350,10 @@ class Writer:
         *,
         uid: str = "",
         extra: Mapping[str, list[str]] | None = None,
+        name: str = "",
     ) -> bool:
-        """Whether the cluster's authorizers let `user` do `verb` on `resource` in `namespace`."""
+        """Whether the cluster's authorizers let `user` do `verb` on `resource` (the object `name`,
+        when given) in `namespace`."""
         spec: dict[str, Any] = {
             "user": user,
             "groups": list(groups),
@@ -362,6 +364,8 @@ class Writer:
                 "resource": resource,
             },
         }
+        if name:
+            spec["resourceAttributes"]["name"] = name
         if uid:
             spec["uid"] = uid
         if extra:
