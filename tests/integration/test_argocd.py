@@ -294,6 +294,13 @@ def test_applied_chronosjob_shows_no_diff_while_the_operator_runs_and_triggers_i
         e["manager"] == OPERATOR_MANAGER and e.get("subresource") == "status" for e in meta["managedFields"]
     )
 
+    # The same diff does see a spec that differs from the file (server-side: forcing the
+    # conflict with the field manager that changed it, as a sync would).
+    patch_spec(cluster, namespace, "synced", {"command": "echo drifted"})
+    force = ["--force-conflicts"] if mode == "server-side" else []
+    drifted = cluster.kubectl(*diff, *force, check=False)
+    assert drifted.returncode == 1 and "drifted" in drifted.stdout, drifted.stdout + drifted.stderr
+
 
 def test_argocd_cm_patch_installs_the_health_check(cluster: Cluster, namespace: str) -> None:
     """The documented `kubectl patch --patch-file` puts the script into argocd-cm unchanged."""
