@@ -427,6 +427,7 @@ def test_cluster_wide_release_sharing_the_cluster_schedules_only_its_labelled_jo
     helm(
         cluster, "install", second.name, str(CHART), "--namespace", second.namespace, *set_args(second.values)
     )
+    op: ChartOperator | None = None
     try:
         op = chart_operator(second)
         assert op.env["CHRONOS_OPERATOR_NAMESPACES"] == ""
@@ -448,6 +449,8 @@ def test_cluster_wide_release_sharing_the_cluster_schedules_only_its_labelled_jo
         assert peering.get("status"), "the replica registered itself in the ClusterKopfPeering"
         assert_no_forbidden_calls(op)
     finally:
+        if op is not None:
+            op.stop()  # before its rights go with the release
         helm(cluster, "uninstall", second.name, "--namespace", second.namespace, check=False)
 
 
