@@ -71,13 +71,17 @@ def render_install(helm: str, root: Path) -> str:
 def find_helm() -> str:
     helm = shutil.which("helm")
     if helm is None:
-        raise SystemExit("helm not found on PATH: run `make build-k8s` (the Makefile puts its bin dir on PATH)")
+        raise SystemExit(
+            "helm not found on PATH: run `make build-k8s` (the Makefile puts its bin dir on PATH)"
+        )
     return helm
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Render the chart into manifests/install.yaml.")
-    parser.add_argument("--check", action="store_true", help="exit 1 when the files differ from a fresh render")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when the files differ from a fresh render"
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="repository root (default: this checkout)")
     args = parser.parse_args(argv)
     root: Path = args.root

@@ -98,12 +98,41 @@ def release(cluster: Cluster, crd: Path) -> Iterator[Release]:
     set_crd_owner(cluster, rel.name, rel.namespace)
     try:
         helm(cluster, "install", rel.name, str(CHART), "--namespace", rel.namespace, *set_args(rel.values))
+        wait_for_admission_policy(cluster, rel.watched)
         yield rel
     finally:
         helm(cluster, "uninstall", rel.name, "--namespace", rel.namespace, check=False)
         set_crd_owner(cluster, None)
         for ns in (rel.namespace, rel.watched, rel.other):
             delete_namespace(cluster, ns)
+
+
+def wait_for_admission_policy(cluster: Cluster, namespace: str) -> None:
+    """The API server loads a new admission policy a moment after it is created: waits until a
+    user who may create ChronosJobs but not Jobs is refused (a dry run, so nothing is created)."""
+    cluster.kubectl("create", "role", "vap-probe", "--verb=create", f"--resource={CRD_NAME}", "-n", namespace)
+    cluster.kubectl(
+        "create", "rolebinding", "vap-probe", "--role=vap-probe", "--user=vap-probe", "-n", namespace
+    )
+    probe = yaml.safe_dump(
+        {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "ChronosJob",
+            "metadata": {"name": "vap-probe", "namespace": namespace},
+            "spec": {"schedule": NEVER, "command": "true"},
+        }
+    )
+
+    def refused() -> bool:
+        done = cluster.kubectl(
+            "create", "--dry-run=server", "--as=vap-probe", "-f", "-", input=probe, check=False
+        )
+        return "ValidatingAdmissionPolicy" in done.stderr
+
+    try:
+        wait_for(refused, timeout=30, interval=0.5, message="the admission policy to take effect")
+    finally:
+        cluster.kubectl("delete", "rolebinding,role", "vap-probe", "-n", namespace, check=False)
 
 
 class ChartOperator:
