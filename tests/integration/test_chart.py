@@ -76,7 +76,7 @@ def set_crd_owner(cluster: Cluster, release: str | None, namespace: str = "") ->
         notes = [f"meta.helm.sh/release-name={release}", f"meta.helm.sh/release-namespace={namespace}"]
     else:
         labels = ["app.kubernetes.io/managed-by-"]
-        notes = ["meta.helm.sh/release-name-", "meta.helm.sh/release-namespace-"]
+        notes = ["meta.helm.sh/release-name-", "meta.helm.sh/release-namespace-", "helm.sh/resource-policy-"]
     cluster.kubectl("label", "crd", CRD_NAME, "--overwrite", *labels)
     cluster.kubectl("annotate", "crd", CRD_NAME, "--overwrite", *notes)
 
