@@ -8,6 +8,7 @@ pass with that token proves the chart's RBAC is enough; the refusals prove it is
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -34,7 +35,17 @@ from tests.integration.chart_helpers import (
     write_token_kubeconfig,
 )
 from tests.integration.conftest import REPO, Cluster
-from tests.integration.kube_helpers import GROUP, PLURAL, VERSION, finished, iso, runs_of, soon, status_of
+from tests.integration.kube_helpers import (
+    GROUP,
+    PLURAL,
+    VERSION,
+    finished,
+    get_chronosjob,
+    iso,
+    runs_of,
+    soon,
+    status_of,
+)
 
 pytestmark = pytest.mark.integration
 CRD_NAME = "chronosjobs.chronos.dev"
@@ -200,8 +211,15 @@ def create_job(cluster: Cluster, namespace: str, name: str, spec: dict[str, Any]
     )
 
 
-def api_status(token: str, url: str) -> int:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+def list_chronosjobs(cluster: Cluster, namespace: str) -> list[dict[str, Any]]:
+    api = kubernetes.client.CustomObjectsApi(cluster.api_client())
+    return list(api.list_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL)["items"])
+
+
+def api_status(token: str, url: str, method: str = "GET", body: dict[str, Any] | None = None) -> int:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return int(response.status)
@@ -380,16 +398,25 @@ def test_operator_with_the_charts_service_account_schedules_and_releases_depende
     parent_done = next(c.last_transition_time for c in parent_run.status.conditions if c.type == "Complete")
     assert child_run.metadata.creation_timestamp >= parent_done
 
-    # The REST API authenticates with TokenReview and SubjectAccessReview under the same token.
-    rb = {"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"}}
+    # The REST API authenticates callers with TokenReview and SubjectAccessReview, and writes
+    # ChronosJobs, all under the chart's token: alice (namespace edit) creates and deletes a job.
+    rb = {"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"}}
     rb["subjects"] = [{"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"}]
     kubernetes.client.RbacAuthorizationV1Api(cluster.api_client()).create_namespaced_role_binding(
-        ns, {"metadata": {"name": "alice-view"}, **rb}
+        ns, {"metadata": {"name": "alice-edit"}, **rb}
     )
-    base = f"http://127.0.0.1:{op.api_port}"
-    wait_for(lambda: api_status(cluster.user_token, f"{base}/ping") == 200, timeout=30, message="API up")
-    assert api_status(cluster.user_token, f"{base}/namespaces/{ns}/v1/scheduler/jobs") == 200
-    assert api_status(cluster.user2_token, f"{base}/namespaces/{ns}/v1/scheduler/jobs") == 403
+    wait_for(lambda: allowed(cluster, "alice", ns, CHRONOSJOBS_WRITE | {"verbs": ["create"]}, "edit"))
+    base = f"http://127.0.0.1:{op.api_port}/namespaces/{ns}/v1/scheduler"
+    wait_for(lambda: api_status(cluster.user_token, f"{base}/jobs") == 200, timeout=30, message="API up")
+    assert api_status(cluster.user2_token, f"{base}/jobs") == 403
+    job = {"name": "from_api", "command": "true", "schedule": NEVER, "owner": "alice@example.com"}
+    assert api_status(cluster.user_token, f"{base}/iso8601", "POST", job) == 204
+    assert get_chronosjob(cluster, ns, "from-api")["spec"]["name"] == "from_api"
+    assert api_status(cluster.user_token, f"{base}/job/from_api", "DELETE") == 204
+    wait_for(
+        lambda: "from-api" not in {i["metadata"]["name"] for i in list_chronosjobs(cluster, ns)},
+        message="the job deleted through the API",
+    )
 
     # kopf peering: the replica registered itself in the namespace's KopfPeering.
     custom = kubernetes.client.CustomObjectsApi(cluster.api_client())
