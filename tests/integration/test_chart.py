@@ -370,7 +370,10 @@ def test_helm_install_creates_every_object(cluster: Cluster, release: Release) -
 
 
 def test_operator_with_the_charts_service_account_schedules_and_releases_dependents(
-    cluster: Cluster, release: Release, chart_operator: Callable[..., ChartOperator]
+    cluster: Cluster,
+    release: Release,
+    chart_operator: Callable[..., ChartOperator],
+    grant: Callable[..., None],
 ) -> None:
     ns = release.watched
     op = chart_operator(release)
@@ -400,12 +403,7 @@ def test_operator_with_the_charts_service_account_schedules_and_releases_depende
 
     # The REST API authenticates callers with TokenReview and SubjectAccessReview, and writes
     # ChronosJobs, all under the chart's token: alice (namespace edit) creates and deletes a job.
-    rb = {"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"}}
-    rb["subjects"] = [{"kind": "User", "name": "alice", "apiGroup": "rbac.authorization.k8s.io"}]
-    kubernetes.client.RbacAuthorizationV1Api(cluster.api_client()).create_namespaced_role_binding(
-        ns, {"metadata": {"name": "alice-edit"}, **rb}
-    )
-    wait_for(lambda: allowed(cluster, "alice", ns, CHRONOSJOBS_WRITE | {"verbs": ["create"]}, "edit"))
+    grant("alice", cluster_role="edit")  # removed after the test, like every grant
     base = f"http://127.0.0.1:{op.api_port}/namespaces/{ns}/v1/scheduler"
     wait_for(lambda: api_status(cluster.user_token, f"{base}/jobs") == 200, timeout=30, message="API up")
     assert api_status(cluster.user2_token, f"{base}/jobs") == 403
