@@ -56,19 +56,27 @@ demo-stop: ## Stop the demo's operator and the local cluster
 	@$(CLUSTER) down
 
 .PHONY: manifests
-manifests: install ## Generate the CRD from the pydantic model into manifests/ and the chart
+manifests: install ## Generate the CRD from the pydantic model (manifests/crd, the chart), then manifests/install.yaml from the chart
 	$(PY) -m chronos_operator.model.crd
+	$(PY) scripts/render_install.py
 
 .PHONY: check-manifests
-check-manifests: install ## Fail if the checked-in CRD differs from a fresh generation
+check-manifests: install ## Fail if the checked-in CRD or manifests/install.yaml differs from a fresh generation
 	$(PY) -m chronos_operator.model.crd --check
+	$(PY) scripts/render_install.py --check
+
+.PHONY: chart-lint
+chart-lint: ## helm lint --strict of the chart, with its defaults and with every option switched on
+	helm lint --strict charts/chronos-operator
+	helm lint --strict charts/chronos-operator -f charts/chronos-operator/ci/all-options-values.yaml
 
 .PHONY: lint
-lint: install ## ruff, the layering contract (import-linter) and generated-file drift
-	$(VENV)/bin/ruff check operator tests
-	$(VENV)/bin/ruff format --check operator tests
+lint: install ## ruff, the layering contract (import-linter), generated-file drift and helm lint
+	$(VENV)/bin/ruff check operator tests scripts
+	$(VENV)/bin/ruff format --check operator tests scripts
 	$(VENV)/bin/lint-imports --config pyproject.toml --no-cache
 	$(MAKE) -s check-manifests
+	$(MAKE) -s chart-lint
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict on the package
@@ -76,8 +84,8 @@ typecheck: install ## mypy --strict on the package
 
 .PHONY: fmt
 fmt: install ## Format the code
-	$(VENV)/bin/ruff format operator tests
-	$(VENV)/bin/ruff check --fix operator tests
+	$(VENV)/bin/ruff format operator tests scripts
+	$(VENV)/bin/ruff check --fix operator tests scripts
 
 .PHONY: unit
 unit: install ## Unit tests (no cluster)

@@ -59,9 +59,25 @@ build_kwok() {
   GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION"
 }
 
+build_helm() {
+  # Same wrapper-module approach as etcd: `go install` of helm's cmd works too, but a module pins
+  # the whole build list so a rebuild is reproducible.
+  local w="$WORK/helm-$HELM_VERSION" major=${HELM_VERSION%%.*}
+  mkdir -p "$w"; cd "$w"
+  [ -f go.mod ] || go mod init local/helm-bin >/dev/null 2>&1
+  go get "helm.sh/helm/v$major/cmd/helm@v$HELM_VERSION" >/dev/null 2>&1 || go get "helm.sh/helm/v$major/cmd/helm@v$HELM_VERSION"
+  go build -trimpath -ldflags "-s -w -X helm.sh/helm/v$major/internal/version.version=v$HELM_VERSION" \
+    -o "$BIN/helm" "helm.sh/helm/v$major/cmd/helm"
+}
+
+helm_current() { # true when $BIN/helm exists and reports the pinned version
+  [ -x "$BIN/helm" ] && [ "$("$BIN/helm" version --template '{{.Version}}' 2>/dev/null)" = "v$HELM_VERSION" ]
+}
+
 t_all=$(date +%s)
 [ -x "$BIN/etcd" ] || timed "etcd v$ETCD_VERSION" build_etcd
 [ -x "$BIN/kwok" ] || timed "kwok v$KWOK_VERSION" build_kwok
+helm_current || timed "helm v$HELM_VERSION" build_helm
 for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
   if [ ! -x "$BIN/$b" ]; then timed "kubernetes v$K8S_VERSION (apiserver, controller-manager, scheduler, kubectl)" build_kubernetes; break; fi
 done

@@ -38,6 +38,9 @@ CONTROLLERS = (
     "namespace-controller",
     "ttl-after-finished-controller",
     "cronjob-controller",
+    # The chart's ChronosJob roles aggregate into admin/edit/view; without this controller the
+    # built-in roles would never gain them.
+    "clusterrole-aggregation-controller",
 )
 
 
