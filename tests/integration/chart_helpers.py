@@ -57,9 +57,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def container_env(container: Mapping[str, Any], pod_ip: str) -> dict[str, str]:
+def container_env(
+    container: Mapping[str, Any], pod_ip: str, pod_name: str = "chronos-operator-test"
+) -> dict[str, str]:
     """The container's environment as the kubelet would set it: `valueFrom: status.podIP` is
-    `pod_ip`, and `$(NAME)` refers to a variable defined earlier in the list."""
+    `pod_ip`, `metadata.name` is `pod_name`, and `$(NAME)` refers to a variable defined earlier."""
+    fields = {"status.podIP": pod_ip, "metadata.name": pod_name}
     env: dict[str, str] = {}
     for item in container.get("env") or []:
         if "value" in item:
@@ -68,8 +71,8 @@ def container_env(container: Mapping[str, Any], pod_ip: str) -> dict[str, str]:
             )
         else:
             field = item["valueFrom"]["fieldRef"]["fieldPath"]
-            assert field == "status.podIP", f"the test cannot resolve env from {field}"
-            value = pod_ip
+            assert field in fields, f"the test cannot resolve env from {field}"
+            value = fields[field]
         env[item["name"]] = value
     return env
 

@@ -11,7 +11,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from tests.helpers import wait_for
@@ -125,35 +124,14 @@ def test_metrics_and_probes_are_served_on_the_metrics_port(
 
 # --- several replicas ------------------------------------------------------------------------------
 
-KOPF_PEERING_CRD: dict[str, Any] = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "kopfpeerings.kopf.dev"},
-    "spec": {
-        "group": "kopf.dev",
-        "scope": "Namespaced",
-        "names": {"plural": "kopfpeerings", "singular": "kopfpeering", "kind": "KopfPeering"},
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "x-kubernetes-preserve-unknown-fields": True,
-                    }
-                },
-            }
-        ],
-    },
-}
+# kopf's peering CRDs as the chart ships them (Helm installs its crds/ folder before the release).
+PEERING_CRDS = REPO / "charts" / "chronos-operator" / "crds" / "kopf-peering.yaml"
 
 
 @pytest.fixture
 def peering(cluster: Cluster, namespace: str) -> str:
     """kopf's namespaced peering CRD and one peering object in the test's namespace."""
-    cluster.kubectl("apply", "--server-side", "-f", "-", input=json.dumps(KOPF_PEERING_CRD))
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(PEERING_CRDS))
     cluster.kubectl("wait", "--for=condition=Established", "crd/kopfpeerings.kopf.dev", "--timeout=60s")
     body = {"apiVersion": "kopf.dev/v1", "kind": "KopfPeering", "metadata": {"name": PEERING}}
     cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(body))
