@@ -14,6 +14,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -35,11 +36,11 @@ from chronos_operator.scheduler.view import Entry
 from . import forms
 from .commands import equivalents
 from .graphs import GraphCache
-from .rows import Filters, counters, job_row, parse_time, select
+from .rows import Filters, counters, job_row, ordered, parse_time, select
 from .session import CSRF_FIELD, LoginRequired, Session
 from .settings import UiSettings
 from .stream import Broadcaster, sse_event
-from .upcoming import job_fire_times, upcoming_runs
+from .upcoming import job_fire_times, plan, upcoming_runs
 from .words import duration_words, iso, show_instant, zone_of
 
 if TYPE_CHECKING:  # the API's module mounts the UI, so the UI cannot import it at run time
@@ -61,7 +62,12 @@ class WebUi:
         self.settings = settings
         self.session = Session(api.auth, api.settings.auth, settings)
         self.stream = Broadcaster(api.view, settings.stream_interval)
-        self.graphs = GraphCache(api.view)
+        # One thread for rendering, layouts and upcoming runs: pages wait for each other rather
+        # than several threads taking the GIL from the event loop, which runs the scheduler.
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="web-ui")
+        self.graphs = GraphCache(api.view, self.executor)
+        self._counts: dict[frozenset[str], tuple[float, dict[str, int]]] = {}
+        self._order: tuple[tuple[int, int], list[tuple[str, str]]] = ((-1, -1), [])
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("chronos_operator.ui", "templates"),
             autoescape=True,
@@ -77,25 +83,49 @@ class WebUi:
 
     # --- plumbing --------------------------------------------------------------------------------
 
-    def render(self, request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    def _context(self, request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
         identity: Identity | None = request.get(IDENTITY_KEY)
-        context.setdefault("message", request.query.get("msg", ""))
-        html = self.env.get_template(template).render(
-            identity=identity,
-            user=identity.user if identity else "",
-            mode=self.api.settings.auth,
-            read_only=self.settings.read_only,
-            csrf=self.session.csrf_token(request),
-            csrf_field=CSRF_FIELD,
-            path=request.path_qs,
-            rendered_at=f"{time.time():.3f}",
+        return {
+            "message": request.query.get("msg", ""),
+            "identity": identity,
+            "user": identity.user if identity else "",
+            "mode": self.api.settings.auth,
+            "read_only": self.settings.read_only,
+            "csrf": self.session.csrf_token(request),
+            "csrf_field": CSRF_FIELD,
+            "path": request.path_qs,
+            "rendered_at": f"{time.time():.3f}",
             **context,
-        )
+        }
+
+    def _respond(self, request: web.Request, html: str, status: int) -> web.Response:
         response = web.Response(text=html, status=status, content_type="text/html")
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Frame-Options"] = "DENY"
         self.session.set_cookies(request, response)
         return response
+
+    def render(self, request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+        html = self.env.get_template(template).render(**self._context(request, context))
+        return self._respond(request, html, status)
+
+    async def render_off_loop(
+        self, request: web.Request, template: str, status: int = 200, **context: Any
+    ) -> web.Response:
+        """`render` in a worker thread, for the big pages: the context holds only values taken from
+        the view beforehand, so the thread never reads the view while the scheduler changes it,
+        and the event loop (the scheduler's) is free while the HTML is written."""
+        values = self._context(request, context)
+        compiled = self.env.get_template(template)
+
+        def work() -> str:
+            for name, value in values.items():
+                if isinstance(value, Deferred):
+                    values[name] = value.make()
+            return compiled.render(**values)
+
+        html = await asyncio.get_running_loop().run_in_executor(self.executor, work)
+        return self._respond(request, html, status)
 
     def page(self, handler: Handler) -> Handler:
         """Failures as HTML pages with the API's status codes (the API's middleware answers JSON)."""
@@ -145,6 +175,32 @@ class WebUi:
     async def visible(self, identity: Identity) -> list[str]:
         return [ns for ns in self.namespaces() if await self.session.may(identity, ns, "list")]
 
+    def sorted_entries(self) -> list[Entry]:
+        """Every job by namespace and Chronos name; sorted again only when a job appears, goes or
+        is renamed (each of which bumps the view's graph generation)."""
+        key = (self.view.graph_generation, len(self.view.jobs))
+        if self._order[0] != key:
+            self._order = (key, [(e.namespace, e.name) for e in ordered(self.view.jobs.values())])
+        found = []
+        for k in self._order[1]:
+            entry = self.view.jobs.get(k)
+            if entry is not None:
+                found.append(entry)
+        return found
+
+    def counters(self, allowed: set[str], entries: list[Entry]) -> dict[str, int]:
+        """The counter strip, recomputed at most once a second per set of namespaces: it looks at
+        every job, and a second-old total is as good on a page of 200 rows."""
+        key = frozenset(allowed)
+        found = self._counts.get(key)
+        now = time.monotonic()
+        if found is None or now - found[0] > 1.0:
+            found = (now, counters(entries))
+            if len(self._counts) > 256:
+                self._counts.clear()
+            self._counts[key] = found
+        return found[1]
+
     def find(self, namespace: str, name: str) -> Entry:
         entry = self.view.jobs.get((namespace, name)) or self.view.find(namespace, name)
         if entry is None:
@@ -167,21 +223,23 @@ class WebUi:
         filters = Filters.from_query(request.query)
         visible = await self.visible(identity)
         allowed = set(visible)
-        in_scope = [e for (ns, _), e in self.view.jobs.items() if ns in allowed]
+        in_scope = [e for e in self.sorted_entries() if e.namespace in allowed]
         kept = select(in_scope, filters)
         size = self.settings.page_size
         pages = max((len(kept) + size - 1) // size, 1)
         page = min(filters.page, pages)
         shown = kept[(page - 1) * size : page * size]
         may_create = any([await self.session.may(identity, ns, "create") for ns in visible])
-        return self.render(
+        return await self.render_off_loop(
             request,
             "jobs.html",
             title="Jobs",
             filters=filters,
-            rows=[job_row(e, filters.tz) for e in shown],
+            # 200 rows of formatted times cost more than the rest of the page: built in the
+            # worker thread too, from the entries chosen here (each read is one dict lookup).
+            rows=Deferred(lambda: [job_row(e, filters.tz) for e in shown]),
             total=len(kept),
-            counts=counters(in_scope),
+            counts=self.counters(allowed, in_scope),
             page=page,
             pages=pages,
             namespaces=visible,
@@ -307,28 +365,31 @@ class WebUi:
         visible = set(await self.visible(identity))
         hours = 168 if request.query.get("hours") == "168" else 24
         namespace = request.query.get("ns") or ""
-        entries = [
-            e for (ns, _), e in self.view.jobs.items() if ns in visible and (not namespace or ns == namespace)
-        ]
         now = datetime.now(UTC)
-        found, left_out = upcoming_runs(entries, now, hours)
-        rows = []
-        for u in found:
-            zone, zone_name = zone_of(str(u.entry.raw_spec.get("scheduleTimeZone") or ""))
-            rows.append(
-                {
-                    "utc": iso(u.fire.when),
-                    "utc_text": show_instant(u.fire.when),
-                    "local": show_instant(u.fire.local, zone),
-                    "zone": zone_name,
-                    "shift": u.fire.shift,
-                    "namespace": u.entry.namespace,
-                    "name": u.entry.name,
-                    "chronos_name": u.entry.chronos_name,
-                    "status": last_status(u.entry),
-                }
-            )
-        return self.render(
+        planned = [
+            p
+            for e in self.sorted_entries()
+            if e.namespace in visible and (not namespace or e.namespace == namespace)
+            if (p := plan(e)) is not None
+        ]
+        found, left_out = await asyncio.get_running_loop().run_in_executor(
+            self.executor, upcoming_runs, planned, now, hours
+        )
+        rows = [
+            {
+                "utc": iso(u.fire.when),
+                "utc_text": show_instant(u.fire.when),
+                "local": show_instant(u.fire.local, u.job.zone),
+                "zone": u.job.zone_name,
+                "shift": u.fire.shift,
+                "namespace": u.job.namespace,
+                "name": u.job.name,
+                "chronos_name": u.job.chronos_name,
+                "status": u.job.last_status,
+            }
+            for u in found
+        ]
+        return await self.render_off_loop(
             request,
             "upcoming.html",
             title="Upcoming runs",
@@ -354,13 +415,14 @@ class WebUi:
         namespace, focus, hops = self.graph_scope(request, visible)
         await self.session.require(identity, namespace, "list")
 
-        def link(name: str) -> str:
-            entry = self.view.find(namespace, name)
-            return f"/ui/jobs/{quote(namespace)}/{quote(entry.name if entry else name)}"
+        names = {e.chronos_name: e.name for (ns, _), e in self.view.jobs.items() if ns == namespace}
+
+        def link(name: str) -> str:  # runs in the worker thread: reads the copy above, not the view
+            return f"/ui/jobs/{quote(namespace)}/{quote(names.get(name, name))}"
 
         svg = await self.graphs.svg(namespace, focus, hops, link)
         query = {"ns": namespace, "job": focus, "hops": "" if hops is None else str(hops)}
-        return self.render(
+        return await self.render_off_loop(
             request,
             "graph.html",
             title="Dependency graph",
@@ -387,8 +449,9 @@ class WebUi:
             text, ctype = to_dot(graph, graph), "text/vnd.graphviz"
         else:
             nodes = []
+            entries = {e.chronos_name: e for (ns, _), e in self.view.jobs.items() if ns == namespace}
             for name in graph:
-                entry = self.view.find(namespace, name)
+                entry = entries.get(name)
                 if entry is not None:
                     status: Any = last_status(entry)  # one of LastStatus's values
                     nodes.append(NodeState(name, status, str(entry.status.get("state") or "idle")))
@@ -676,6 +739,13 @@ class WebUi:
         )
 
 
+class Deferred:
+    """A template value that `render_off_loop` computes in its worker thread."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
 def _url(path: str, **query: Any) -> str:
     kept = {k: v for k, v in query.items() if v not in (None, "")}
     return f"{path}?{urlencode(kept)}" if kept else path
@@ -715,6 +785,7 @@ def add_ui_routes(app: web.Application, api: ChronosApi, settings: UiSettings) -
 
     async def close_streams(_: web.Application) -> None:
         await ui.stream.close()
+        ui.executor.shutdown(wait=False, cancel_futures=True)
 
     app.on_shutdown.append(close_streams)
     return ui

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Executor
 
 from chronos_operator.api.render import last_status
 from chronos_operator.dag import neighbourhood
@@ -19,8 +20,9 @@ CacheKey = tuple[str, str, int | None, int]
 
 
 class GraphCache:
-    def __init__(self, view: View, size: int = 32) -> None:
+    def __init__(self, view: View, executor: Executor | None = None, size: int = 32) -> None:
         self.view = view
+        self.executor = executor
         self.size = size
         self.layouts: OrderedDict[CacheKey, Layout] = OrderedDict()
         self.computed = 0  # layouts computed (not served from the cache): for tests
@@ -39,7 +41,7 @@ class GraphCache:
             self.layouts.move_to_end(key)
             return found
         graph = self.parents(namespace, focus, hops)  # a copy: the thread never reads the view
-        layout = await asyncio.get_running_loop().run_in_executor(None, layout_graph, graph)
+        layout = await asyncio.get_running_loop().run_in_executor(self.executor, layout_graph, graph)
         self.computed += 1
         self.layouts[key] = layout
         while len(self.layouts) > self.size:
@@ -56,7 +58,7 @@ class GraphCache:
             classes[focus] += " focus"
         titles = {name: node_title(e) for name, e in entries.items() if name in layout.boxes}
         return await asyncio.get_running_loop().run_in_executor(
-            None, lambda: to_svg(layout, classes, link, lambda n: titles.get(n, n))
+            self.executor, lambda: to_svg(layout, classes, link, lambda n: titles.get(n, n))
         )
 
 

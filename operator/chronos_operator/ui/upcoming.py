@@ -3,16 +3,18 @@ runs in the next hours. The engine is `kubectl-chronos next`'s (`cli.next.list_f
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from chronos_operator.api.render import last_status
 from chronos_operator.cli.next import list_fire_times
-from chronos_operator.schedule import Schedule, ScheduleError, parse_schedule
+from chronos_operator.schedule import Schedule
 from chronos_operator.scheduler.view import Entry
 
 from .rows import is_disabled
-from .words import zone_of
+from .words import parsed_schedule, zone_of
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,8 @@ def schedule_of(entry: Entry) -> Schedule | None:
     spec = entry.raw_spec
     if entry.parents or not spec.get("schedule") or entry.spec is None or is_disabled(entry):
         return None
-    try:
-        return parse_schedule(str(spec["schedule"]), spec.get("scheduleTimeZone") or None).anchored(
-            entry.created
-        )
-    except ScheduleError:
-        return None
+    parsed = parsed_schedule(str(spec["schedule"]), spec.get("scheduleTimeZone") or None)
+    return None if parsed is None else parsed.anchored(entry.created)
 
 
 def _offset(t: datetime) -> str:
@@ -64,31 +62,71 @@ def job_fire_times(entry: Entry, after: datetime, count: int = 10) -> list[FireT
 
 
 @dataclass(frozen=True)
+class Planned:
+    """What the upcoming page needs of a job, taken from the view on the event loop, so the merge
+    below can run in a worker thread without touching the view."""
+
+    namespace: str
+    name: str
+    chronos_name: str
+    last_status: str
+    schedule: Schedule
+    zone: tzinfo
+    zone_name: str
+
+
+@dataclass(frozen=True)
 class Upcoming:
-    entry: Entry
+    job: Planned
     fire: FireTime
 
 
 def upcoming_runs(
-    entries: Iterable[Entry], after: datetime, hours: int, per_job: int = 50, limit: int = 2000
+    jobs: Iterable[Planned], after: datetime, hours: int, per_job: int = 50, limit: int = 1000
 ) -> tuple[list[Upcoming], int]:
     """Every job's fire times in (after, after + hours], soonest first, at most `per_job` a job and
-    `limit` in all; with the number left out."""
+    `limit` in all, with how many were left out (at least; runs past the limit are not counted
+    one by one). A heap merges the jobs' series, so the work is one lookup per job plus one step
+    per row shown, however often the jobs fire."""
     until = after + timedelta(hours=hours)
-    found: list[Upcoming] = []
+    heap: list[tuple[datetime, int, int]] = []
+    planned = list(jobs)
+    previous: dict[int, str] = {}
+    for i, job in enumerate(planned):
+        found = job.schedule.next_after(after)
+        if found is not None and found[1] <= until:
+            heap.append((found[1], i, found[0]))
+            previous[i] = _offset(after.astimezone(job.zone))
+    heapq.heapify(heap)
+    result: list[Upcoming] = []
+    shown: dict[int, int] = {}
     left_out = 0
-    for entry in entries:
-        schedule = schedule_of(entry)
-        if schedule is None:
+    while heap and len(result) < limit:
+        when, i, k = heapq.heappop(heap)
+        job = planned[i]
+        if shown.get(i, 0) >= per_job:
+            left_out += 1
             continue
-        zone, _ = zone_of(str(entry.raw_spec.get("scheduleTimeZone") or ""))
-        times = [t for t in fire_times(schedule, zone, after, per_job + 1) if t.when <= until]
-        if len(times) > per_job:
-            left_out += 1  # at least one more; counted, not enumerated
-            times = times[:per_job]
-        found.extend(Upcoming(entry, t) for t in times)
-    found.sort(key=lambda u: (u.fire.when, u.entry.namespace, u.entry.chronos_name))
-    if len(found) > limit:
-        left_out += len(found) - limit
-        found = found[:limit]
-    return found, left_out
+        shown[i] = shown.get(i, 0) + 1
+        local = when.astimezone(job.zone)
+        offset = _offset(local)
+        shift = f"{previous[i]} → {offset}" if offset != previous[i] else ""
+        previous[i] = offset
+        result.append(Upcoming(job, FireTime(when, local, shift)))
+        try:
+            later = job.schedule.occurrence(k + 1)
+        except IndexError:
+            continue
+        if later <= until:
+            heapq.heappush(heap, (later, i, k + 1))
+    return result, left_out + len(heap)
+
+
+def plan(entry: Entry) -> Planned | None:
+    schedule = schedule_of(entry)
+    if schedule is None:
+        return None
+    zone, zone_name = zone_of(str(entry.raw_spec.get("scheduleTimeZone") or ""))
+    return Planned(
+        entry.namespace, entry.name, entry.chronos_name, last_status(entry), schedule, zone, zone_name
+    )

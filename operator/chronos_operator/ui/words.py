@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
@@ -54,11 +55,18 @@ def schedule_words(
         return "after " + ", ".join(parents)
     if not schedule:
         return "once, when created"
+    parsed = parsed_schedule(schedule, zone)
+    return schedule if parsed is None else describe(parsed, remaining)
+
+
+@functools.lru_cache(maxsize=4096)
+def parsed_schedule(schedule: str, zone: str | None) -> Schedule | None:
+    """parse_schedule, remembered: thousands of jobs share a few hundred schedules, and a page
+    of 200 rows would otherwise parse each one again (Schedule is immutable)."""
     try:
-        parsed = parse_schedule(schedule, zone)
+        return parse_schedule(schedule, zone or None)
     except ScheduleError:
-        return schedule
-    return describe(parsed, remaining)
+        return None
 
 
 def describe(parsed: Schedule, remaining: int | None = None) -> str:
