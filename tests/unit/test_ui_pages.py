@@ -341,3 +341,19 @@ async def test_events_stream_sends_changed_rows(make_ui: Factory) -> None:
             data = await r.content.readline()
     assert b'"key":"team-a/sample-job1"' in data and b'"success_count":3' in data
     r.close()
+
+
+async def test_a_run_log_is_shown_while_its_pod_exists(make_ui: Factory) -> None:
+    ui = await make_ui()
+    lines: dict[str, str | None] = {"sample-job1-9": "hello\nworld\n"}
+
+    async def read_run_log(namespace: str, job_name: str, tail_lines: int = 200) -> str | None:
+        return lines.get(job_name)
+
+    ui.writer.read_run_log = read_run_log  # type: ignore[attr-defined]
+    text = await ui.page(f"/ui/jobs/{NS}/sample-job1")
+    assert f'href="/ui/jobs/{NS}/sample-job1/runs/sample-job1-9/log"' in text
+    assert "hello\nworld" in await ui.page(f"/ui/jobs/{NS}/sample-job1/runs/sample-job1-9/log")
+    lines["sample-job1-9"] = None
+    assert "No pod of this run remains" in await ui.page(f"/ui/jobs/{NS}/sample-job1/runs/sample-job1-9/log")
+    await ui.page(f"/ui/jobs/{NS}/sample-job1/runs/sample-job1-1/log", status=404)  # its Job is gone

@@ -472,15 +472,21 @@ class WebUi:
         if run not in {r.name for r in self.api.runs_of(entry)}:
             raise ApiError(404, f"run {run!r} of {entry.chronos_name!r} is gone (its Job was deleted)")
         reader = getattr(self.api.writer, "read_run_log", None)
-        text = await reader(namespace, run, 200) if reader is not None else None
+        text: str | None = None
+        problem = ""
+        try:
+            text = await reader(namespace, run, 200) if reader is not None else None
+        except (TransientError, PermanentError) as e:  # e.g. a node whose kubelet serves no logs
+            problem = f"the pod's log could not be read: {e}"
         return self.render(
             request,
             "log.html",
             title=f"Log of {run}",
             entry=entry,
             run=run,
-            text=text if text is not None else "",
-            missing=text is None,
+            text=text or "",
+            missing=text is None and not problem,
+            problem=problem,
         )
 
     # --- the form --------------------------------------------------------------------------------
