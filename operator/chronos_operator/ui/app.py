@@ -239,7 +239,7 @@ class WebUi:
             # worker thread too, from the entries chosen here (each read is one dict lookup).
             rows=Deferred(lambda: [job_row(e, filters.tz) for e in shown]),
             total=len(kept),
-            counts=self.counters(allowed, in_scope),
+            counts=Deferred(lambda: self.counters(allowed, in_scope)),
             page=page,
             pages=pages,
             namespaces=visible,
