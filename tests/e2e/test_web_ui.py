@@ -72,13 +72,16 @@ def test_create_a_job_from_the_form_and_watch_its_counters_rise_live(
     assert status_of(cluster, namespace, "every-few-seconds")["successCount"] >= 2
 
 
-def test_run_now_with_arguments(
-    cluster: Cluster, namespace: str, operator_factory: Callable[..., OperatorProcess], page: Page
+def test_run_now_with_arguments_works_without_javascript(
+    cluster: Cluster, namespace: str, operator_factory: Callable[..., OperatorProcess], browser: Browser
 ) -> None:
     create_chronosjob(
         cluster, namespace, "nightly", {"schedule": "R/2040-01-01T02:00:00Z/P1D", "command": "echo"}
     )
     base = start_ui(operator_factory, namespace)
+    context = browser.new_context(java_script_enabled=False)  # plain HTML forms only
+    page = context.new_page()
+    page.set_default_timeout(20_000)
     page.goto(f"{base}/ui/jobs/{namespace}/nightly")
     run = page.locator("form.action", has=page.get_by_role("button", name="Run now"))
     expect(run.locator("code").first).to_contain_text("kubectl-chronos run nightly")
@@ -100,6 +103,7 @@ def test_run_now_with_arguments(
     expect(history).to_contain_text("manual")
     expect(history).to_contain_text("--day 2024-01-01")
     expect(history).to_contain_text("Succeeded")
+    context.close()
 
 
 def test_mark_success_starts_the_child(
@@ -113,6 +117,12 @@ def test_mark_success_starts_the_child(
     page.goto(f"{base}/ui/jobs")
     child = f"{namespace}/child"
     expect(page.locator(f'tr[data-key="{child}"] [data-field="success_count"]')).to_have_text("0")
+    # The search filters on the server as you type (htmx), and the URL keeps it.
+    page.get_by_label("Search").press_sequentially("chil")
+    expect(page.locator("table.jobs tbody tr")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"q=chil"))
+    page.get_by_label("Search").fill("")
+    expect(page.locator("table.jobs tbody tr")).to_have_count(2)
     page.get_by_role("link", name="parent", exact=True).click()
     page.get_by_role("button", name="Mark success").click()
     expect(page.locator(".flash")).to_contain_text("marked successful")

@@ -357,3 +357,13 @@ async def test_a_run_log_is_shown_while_its_pod_exists(make_ui: Factory) -> None
     lines["sample-job1-9"] = None
     assert "No pod of this run remains" in await ui.page(f"/ui/jobs/{NS}/sample-job1/runs/sample-job1-9/log")
     await ui.page(f"/ui/jobs/{NS}/sample-job1/runs/sample-job1-1/log", status=404)  # its Job is gone
+
+
+async def test_times_can_be_shown_in_the_browsers_zone(make_ui: Factory) -> None:
+    ui = await make_ui()
+    assert '<body data-tz="browser"' in await ui.page("/ui/jobs?tz=browser")
+    text = await ui.page("/ui/jobs?tz=utc")
+    assert (
+        '<body data-tz="utc"' in text
+        and '<time datetime="2026-03-01T11:00:30Z">2026-03-01 11:00:30 UTC' in text
+    )

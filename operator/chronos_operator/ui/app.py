@@ -235,6 +235,7 @@ class WebUi:
             "jobs.html",
             title="Jobs",
             filters=filters,
+            tz=filters.tz,
             # 200 rows of formatted times cost more than the rest of the page: built in the
             # worker thread too, from the entries chosen here (each read is one dict lookup).
             rows=Deferred(lambda: [job_row(e, filters.tz) for e in shown]),
