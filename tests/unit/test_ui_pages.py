@@ -367,3 +367,36 @@ async def test_times_can_be_shown_in_the_browsers_zone(make_ui: Factory) -> None
         '<body data-tz="utc"' in text
         and '<time datetime="2026-03-01T11:00:30Z">2026-03-01 11:00:30 UTC' in text
     )
+
+
+async def test_events_never_carry_jobs_of_namespaces_the_user_may_not_list(make_ui: Factory) -> None:
+    ui = await make_ui(auth="kubernetes")
+    ui.writer.tokens["alice-token"] = {"username": "alice"}
+    ui.writer.allowed |= {("alice", NS, "list", "chronosjobs")}
+    web_ui: Any = ui.client.app[UI_KEY]
+    web_ui.stream.interval = 0.05
+    headers = {"Authorization": "Bearer alice-token"}
+    r = await ui.client.get("/ui/events", headers=headers)
+    assert r.status == 200
+    await r.content.readline()
+    await r.content.readline()
+    await asyncio.sleep(0.1)
+    other = ui.view.jobs[(OTHER_NS, "other-job")]
+    other.status = {**other.status, "successCount": 7}
+    await asyncio.sleep(0.2)
+    mine = ui.view.jobs[(NS, "sleeper")]
+    mine.status = {**mine.status, "successCount": 1}
+    data = b""
+    async with asyncio.timeout(5):
+        while b"data:" not in data:
+            data = await r.content.readline()
+    assert b"team-a/sleeper" in data and b"other" not in data
+    r.close()
+
+
+async def test_clone_prefills_the_form_with_every_field_of_the_original(make_ui: Factory) -> None:
+    ui = await make_ui()
+    text = await ui.page(f"/ui/new?from={NS}/sample-job1")
+    assert 'value="SAMPLE_JOB1-copy"' in text
+    assert "echo &#39;FOO&#39; &gt;&gt; /tmp/JOB1_OUT" in text  # the command, escaped
+    assert "name: SAMPLE_JOB1-copy" in text and "epsilon: PT15M" in text  # the YAML tab
