@@ -95,6 +95,15 @@ unit: install ## Unit tests (no cluster)
 integration: install build-k8s ## Integration tests on the local control plane (started if needed)
 	$(PY) -m pytest tests/integration tests/e2e -q $(PYTEST_ARGS)
 
+.PHONY: screenshots
+screenshots: install cluster-up ## Screenshots of the web UI from a real run into docs/images/ (Debian's chromium)
+	@eval "$$($(CLUSTER) env)"; kubectl apply --server-side --force-conflicts -f manifests/crd/ >/dev/null; \
+	$(PY) docs/screenshots/make.py
+
+.PHONY: bench-ui
+bench-ui: install ## Render times of the web UI with 5,000 jobs -> bench/results/ui-render.{json,md}
+	$(PY) bench/ui_render.py
+
 .PHONY: test
 test: lint typecheck unit integration ## Everything CI runs: lint, type check, unit and integration tests
 

@@ -31,6 +31,7 @@ from chronos_operator.scheduler.decide import JobSnapshot, RunRequest
 from chronos_operator.scheduler.loop import Scheduler
 from chronos_operator.scheduler.view import View
 from chronos_operator.settings import Settings, SettingsError, load_settings
+from chronos_operator.ui import load_ui_settings
 
 log = logging.getLogger("chronos_operator")
 
@@ -278,6 +279,7 @@ def main() -> None:
         settings = load_settings()
         load_notify_settings()  # fail at start, naming the variable, not at the first failure
         load_api_settings(settings)
+        load_ui_settings()
     except SettingsError as e:
         print(f"chronos-operator: {e}", file=sys.stderr)
         sys.exit(2)

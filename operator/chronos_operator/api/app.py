@@ -120,6 +120,10 @@ def build_app(
     for prefix in ("", "/namespaces/{namespace}"):  # clients given <host>/namespaces/<ns> as server
         app.router.add_get(f"{prefix}/ping", api.ping)
         app.router.add_get(f"{prefix}/metrics", api.metrics)
+    from chronos_operator.ui import add_ui_routes, load_ui_settings  # noqa: PLC0415 - the UI imports the API
+
+    # /ui/ (and / redirects there) unless CHRONOS_OPERATOR_UI=false; a standby forwards it too.
+    add_ui_routes(app, api, load_ui_settings())
     return app
 
 

@@ -70,7 +70,23 @@ class WriteHandlers(ApiContext):
             spec, warnings = from_chronos_json(body)
         except SpecError as e:
             raise ApiError(400, str(e)) from None
-        assert spec.name is not None  # from_chronos_json requires it
+        await self.save_spec(request, namespace, spec, identity)
+        for warning in warnings:
+            log.info("REST API %s/%s: %s", namespace, spec.name, warning)
+        return web.Response(status=204)
+
+    async def save_spec(
+        self,
+        request: web.Request,
+        namespace: str,
+        spec: ChronosJobSpec,
+        identity: Identity,
+        field_manager: str = FIELD_MANAGER,
+    ) -> None:
+        """Create or replace the ChronosJob for `spec` (its Chronos name set) after the checks
+        Chronos made: rights, watched namespace, name clash, policy, parents, cycles. Shared with
+        the web UI, which passes its own field manager."""
+        assert spec.name is not None  # from_chronos_json and the UI require it
         name = spec.name
         existing = self.view.find(namespace, name)
         await self.allow(request, namespace, "update" if existing else "create", identity=identity)
@@ -111,12 +127,9 @@ class WriteHandlers(ApiContext):
         manifest["metadata"]["name"] = k8s_name
         if self.settings.label_selector:
             manifest["metadata"]["labels"] = dict(self.settings.label_selector)
-        applied = await self.writer.apply_chronosjob(namespace, manifest, FIELD_MANAGER)
+        applied = await self.writer.apply_chronosjob(namespace, manifest, field_manager)
         if applied.get("metadata"):
             self.view.upsert_job(applied)  # read-your-writes; the watch brings the same object
-        for warning in warnings:
-            log.info("REST API %s/%s: %s", namespace, name, warning)
-        return web.Response(status=204)
 
     async def run_job(self, request: web.Request) -> web.StreamResponse:
         namespace = self.namespace(request)

@@ -156,6 +156,36 @@ class Writer:
             raise
         return dict((body or {}).get("status") or {})
 
+    async def read_run_log(self, namespace: str, job_name: str, tail_lines: int = 200) -> str | None:
+        """The last lines of the log of the run's newest pod (the web UI); None when no pod remains."""
+        pods = await self._call(
+            self.core.list_namespaced_pod, namespace, label_selector=f"job-name={job_name}"
+        )
+        items = (pods or {}).get("items") or []
+        if not items:
+            return None
+        newest = max(items, key=lambda p: str((p.get("metadata") or {}).get("creationTimestamp") or ""))
+        loop = asyncio.get_running_loop()
+
+        def call() -> str:
+            response: Any = self.core.read_namespaced_pod_log(
+                newest["metadata"]["name"],
+                namespace,
+                container="main",
+                tail_lines=tail_lines,
+                _preload_content=False,
+                _request_timeout=self.timeout,
+            )
+            try:
+                return bytes(response.data).decode(errors="replace")
+            finally:
+                response.release_conn()
+
+        try:
+            return await loop.run_in_executor(self.executor, call)
+        except Exception as e:
+            raise _classify(e) from e
+
     # --- writes ---------------------------------------------------------------------------------
 
     async def create_job(self, namespace: str, manifest: Mapping[str, Any]) -> bool:

@@ -242,6 +242,12 @@ class View:
     def keys(self) -> list[Key]:
         return list(self.jobs)
 
+    @property
+    def graph_generation(self) -> int:
+        """Grows whenever any job's name or parents change, in any namespace (each change bumps
+        one namespace's counter by one): a cache key for drawings of the graph (the web UI)."""
+        return sum(self._graph_version.values())
+
 
 def _with_recorded(run: Run) -> Run:
     return replace(run, recorded=True)
