@@ -66,8 +66,8 @@ check-manifests: install ## Fail if the checked-in CRD differs from a fresh gene
 
 .PHONY: lint
 lint: install ## ruff, the layering contract (import-linter) and generated-file drift
-	$(VENV)/bin/ruff check operator tests
-	$(VENV)/bin/ruff format --check operator tests
+	$(VENV)/bin/ruff check operator tests bench
+	$(VENV)/bin/ruff format --check operator tests bench
 	$(VENV)/bin/lint-imports --config pyproject.toml --no-cache
 	$(MAKE) -s check-manifests
 
@@ -77,8 +77,8 @@ typecheck: install ## mypy --strict on the package
 
 .PHONY: fmt
 fmt: install ## Format the code
-	$(VENV)/bin/ruff format operator tests
-	$(VENV)/bin/ruff check --fix operator tests
+	$(VENV)/bin/ruff format operator tests bench
+	$(VENV)/bin/ruff check --fix operator tests bench
 
 .PHONY: unit
 unit: install ## Unit tests (no cluster)
@@ -90,6 +90,21 @@ integration: install build-k8s ## Integration tests on the local control plane (
 
 .PHONY: test
 test: lint typecheck unit integration ## Everything CI runs: lint, type check, unit and integration tests
+
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	touch $@
+
+SCENARIOS ?=
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: $(VENV)/.bench-installed cluster-up ## Benchmarks vs CronJob on the local control plane (SCENARIOS="a b", BENCH_ARGS=--quick)
+	$(PY) -m bench run $(SCENARIOS) $(BENCH_ARGS)
+
+.PHONY: bench-%
+bench-%: $(VENV)/.bench-installed cluster-up ## One benchmark scenario: make bench-side_by_side (see `python -m bench list`)
+	$(PY) -m bench run $(subst -,_,$*) $(BENCH_ARGS)
 
 .PHONY: clean
 clean: cluster-down ## Stop the cluster and remove local state (keeps the binary cache)
