@@ -3,11 +3,13 @@ all cleaned up afterwards whatever happens."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from types import TracebackType
 from typing import Any
 
-from bench.cluster import Cluster, wait
+from bench.cluster import REPO, Cluster, wait
 from bench.procs import WORK, OperatorProcess, Sampler, control_plane_pids
 from bench.watcher import Watcher
 
@@ -22,6 +24,7 @@ class Session:
         self.operators: list[OperatorProcess] = []
         self.sampler: Sampler | None = None
         self.cleanup_seconds = 0.0
+        self.profilers: list[subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> Session:
         for prefix in self.prefixes:
@@ -46,6 +49,26 @@ class Session:
         wait(lambda: op.log_time(ready) is not None or op.proc.poll() is not None, timeout, "the operator")
         if op.proc.poll() is not None:
             raise RuntimeError(f"the operator exited; see {op.log_path}")
+        if os.environ.get("BENCH_PROFILE"):  # collapsed stacks for finding where the time goes
+            out = WORK / f"profile-{self.name}-{len(self.operators) - 1}.txt"
+            self.profilers.append(
+                subprocess.Popen(
+                    [
+                        str(REPO / ".venv" / "bin" / "py-spy"),
+                        "record",
+                        "--format",
+                        "raw",
+                        "--rate",
+                        "50",
+                        "--pid",
+                        str(op.pid),
+                        "--output",
+                        str(out),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         return op
 
     def sample(self, op: OperatorProcess | None = None) -> Sampler:
@@ -66,6 +89,8 @@ class Session:
             self.sampler.stop()
         for op in self.operators:
             op.stop()
+        for profiler in self.profilers:  # py-spy writes its output when the process it follows ends
+            profiler.wait(30)
         if self.watcher is not None:
             self.watcher.stop()
         started = time.monotonic()
