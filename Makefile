@@ -47,14 +47,13 @@ run: install ## Run the operator against the current KUBECONFIG (all namespaces)
 	$(VENV)/bin/chronos-operator
 
 .PHONY: demo
-demo: install cluster-up ## Start the local cluster, apply the brief's jobs and a ticker, run the operator
-	@eval "$$($(CLUSTER) env)"; set -e; \
-	kubectl apply --server-side --force-conflicts -f manifests/crd/ >/dev/null; \
-	kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f - >/dev/null; \
-	$(VENV)/bin/kubectl-chronos import examples/chronos-jobs --namespace demo | kubectl apply -f -; \
-	kubectl apply -n demo -f examples/ticker.yaml; \
-	echo; echo "In another terminal: eval \"\$$(make -s cluster-env)\"; kubectl get chj -n demo -w"; echo; \
-	CHRONOS_OPERATOR_NAMESPACES=demo $(VENV)/bin/chronos-operator
+demo: install cluster-up ## Start the local cluster, apply the brief's jobs and a ticker, start the operator, show counts rising
+	@$(PY) tests/cluster/demo.py
+
+.PHONY: demo-stop
+demo-stop: ## Stop the demo's operator and the local cluster
+	@$(PY) tests/cluster/demo.py stop
+	@$(CLUSTER) down
 
 .PHONY: manifests
 manifests: install ## Generate the CRD from the pydantic model into manifests/ and the chart

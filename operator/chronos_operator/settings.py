@@ -40,6 +40,7 @@ class Settings:
     api_port: int = 8080
     metrics_port: int = 8081
     peering: str = ""  # kopf peering name; empty = standalone (one replica)
+    peering_lifetime: int = 15  # seconds a replica's keep-alive record stays valid
     default_cpus: float = 0.1
     default_mem: float = 128.0
     default_disk: float = 256.0
@@ -99,6 +100,13 @@ def _epsilon(raw: str | None) -> timedelta:
     return timedelta(seconds=float(period.seconds))
 
 
+def _lifetime(env: Mapping[str, str]) -> int:
+    seconds = int(_number(env, "PEERING_LIFETIME", Settings.peering_lifetime))
+    if seconds < 5:  # kopf renews about 5 s before expiry; less would let a live leader lapse
+        raise SettingsError(f"{PREFIX}PEERING_LIFETIME: at least 5 seconds, got {seconds}")
+    return seconds
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from the environment (or `env`); raises SettingsError naming a bad variable."""
     e = os.environ if env is None else env
@@ -122,6 +130,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_port=int(_number(e, "API_PORT", Settings.api_port)),
         metrics_port=int(_number(e, "METRICS_PORT", Settings.metrics_port)),
         peering=e.get(PREFIX + "PEERING", ""),
+        peering_lifetime=_lifetime(e),
         default_cpus=_number(e, "DEFAULT_CPUS", Settings.default_cpus),
         default_mem=_number(e, "DEFAULT_MEM", Settings.default_mem),
         default_disk=_number(e, "DEFAULT_DISK", Settings.default_disk),

@@ -11,6 +11,7 @@ in the checkout). `up` reuses a healthy cluster that is already running.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -444,6 +445,11 @@ def down() -> None:
     state = State.load()
     if state is None:
         return
+    demo = Path(state.dir) / "demo-operator.pid"  # `make demo` leaves an operator running
+    if demo.exists():
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(demo.read_text()), signal.SIGTERM)
+        demo.unlink()
     # Stop the clients before the apiserver and etcd, so nothing logs connection errors at length.
     order = ["kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"]
     for name in order + [n for n in state.pids if n not in order]:

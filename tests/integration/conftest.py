@@ -135,6 +135,7 @@ class OperatorProcess:
             "CHRONOS_OPERATOR_LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
             "CHRONOS_OPERATOR_API_PORT": "0",  # the REST API on a free port, unless a test picks one
+            "CHRONOS_OPERATOR_METRICS_PORT": "0",  # likewise metrics and probes
             **self.extra_env,
         }
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it
@@ -162,6 +163,17 @@ class OperatorProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def port(self, what: str = "REST API", timeout: float = 60) -> int:
+        """The port this run of the operator serves `what` ("REST API" or "metrics and probes")
+        on, from its log (tests start it on port 0)."""
+        pattern = re.compile(rf"serving (?:the )?{re.escape(what)} on [^:\s]+:(\d+)")
+
+        def found() -> int | None:
+            ports = pattern.findall(self.log())
+            return int(ports[-1]) if ports else None
+
+        return int(wait_for(found, timeout=timeout, message=f"the operator to serve {what}"))
 
 
 @pytest.fixture

@@ -233,6 +233,8 @@ class FakeWriter:
         *,
         uid: str = "",
         extra: Mapping[str, list[str]] | None = None,
+        name: str = "",
     ) -> bool:
         self.calls.append(("subject_access_review", user, namespace, verb, resource))
-        return (user, namespace, verb, resource) in self.allowed
+        target = f"{resource}/{name}" if name else resource
+        return (user, namespace, verb, target) in self.allowed

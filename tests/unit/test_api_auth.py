@@ -114,6 +114,23 @@ async def test_kubernetes_auth_writes_need_create_on_jobs(served: Serve) -> None
     assert writer.writes == []
 
 
+async def test_kubernetes_auth_service_account_in_pod_template_needs_impersonate(served: Serve) -> None:
+    writer = FakeWriter()
+    writer.tokens["t"] = {"username": "bob"}
+    writer.allowed |= {("bob", NS, "create", "chronosjobs"), ("bob", NS, "create", "jobs")}
+    client = await served(KubernetesAuth(writer, ttl=0), writer)  # no cache: RBAC changes below
+    job = {"name": "x", "command": "y", "podTemplate": {"spec": {"serviceAccountName": "deployer"}}}
+    refused = await client.post("/scheduler/iso8601", json=job, headers=bearer("t"))
+    assert refused.status == 403
+    message = (await refused.json())["message"]
+    assert "deployer" in message and "serviceAccountName" in message
+    assert writer.writes == []
+    writer.allowed.add(("bob", NS, "impersonate", "serviceaccounts/deployer"))
+    assert (await client.post("/scheduler/iso8601", json=job, headers=bearer("t"))).status == 204
+    plain = {"name": "z", "command": "y"}  # no service account named: no extra check
+    assert (await client.post("/scheduler/iso8601", json=plain, headers=bearer("t"))).status == 204
+
+
 def test_settings_and_factory(tmp_path: Path) -> None:
     settings = load_api_settings(Settings(api_port=9999), {})
     assert (settings.auth, settings.default_namespace, settings.port, settings.host) == (

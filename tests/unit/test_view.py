@@ -486,3 +486,13 @@ def test_a_graph_change_wakes_only_the_namespace_jobs_that_have_parents() -> Non
     changes.keys.clear()
     view.upsert_job(named("d", {"schedule": HOURLY}))
     assert changes.keys == [(NAMESPACE, "b"), (NAMESPACE, "d")]
+
+
+def test_a_cleared_view_finds_no_job_and_no_child() -> None:
+    view, _ = new_view()
+    view.upsert_job(named("a", {"schedule": HOURLY}))
+    view.upsert_job(named("b", {"parents": ["a"]}))
+    view.clear()
+    assert view.find(NAMESPACE, "a") is None
+    view.upsert_job(named("a", {"schedule": HOURLY}))  # reloaded without b
+    assert view.children_of((NAMESPACE, "a")) == []

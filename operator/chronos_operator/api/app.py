@@ -12,13 +12,18 @@ This module builds the application (middleware, route table) and serves it; the 
 
 from __future__ import annotations
 
-from aiohttp import web
+import time
 
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from chronos_operator.metrics import Metrics
 from chronos_operator.scheduler.view import View
 
 from .auth import Authenticator
 from .context import ApiWriter
 from .errors import Handler, errors_middleware
+from .forward import Forwarder, Roles
 from .reads import ReadHandlers
 from .render import quantile
 from .settings import ApiSettings
@@ -34,11 +39,51 @@ class ChronosApi(ReadHandlers, WriteHandlers):
 API_KEY = web.AppKey("chronos_api", ChronosApi)
 
 
+def metrics_middleware(metrics: Metrics) -> Middleware:
+    """Counts requests by route pattern (never the raw path: job names would explode the series)."""
+
+    @web.middleware
+    async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        code = 500
+        try:
+            response = await handler(request)
+            code = response.status
+            return response
+        except web.HTTPException as e:
+            code = e.status
+            raise
+        finally:
+            resource = request.match_info.route.resource
+            route = resource.canonical if resource is not None else "unmatched"
+            metrics.api_requests.labels(request.method, route, str(code)).inc()
+            metrics.api_duration.labels(request.method, route).observe(time.perf_counter() - started)
+
+    return measure
+
+
 def build_app(
-    view: View, writer: ApiWriter, settings: ApiSettings, authenticator: Authenticator
+    view: View,
+    writer: ApiWriter,
+    settings: ApiSettings,
+    authenticator: Authenticator,
+    *,
+    metrics: Metrics | None = None,
+    roles: Roles | None = None,
 ) -> web.Application:
+    """The REST API; with `metrics`, requests are counted; with `roles`, a standby replica
+    forwards every request to the leader instead of answering from its paused view."""
     api = ChronosApi(view, writer, settings, authenticator)
-    app = web.Application(middlewares=[errors_middleware], client_max_size=1024**2)
+    middlewares: list[Middleware] = []
+    if metrics is not None:
+        middlewares.append(metrics_middleware(metrics))
+    forwarder = Forwarder(roles) if roles is not None else None
+    if forwarder is not None:
+        middlewares.append(forwarder.middleware)
+    middlewares.append(errors_middleware)
+    app = web.Application(middlewares=middlewares, client_max_size=1024**2)
+    if forwarder is not None:
+        app.on_cleanup.append(forwarder.close)
     app[API_KEY] = api
 
     def put_job(kind: str) -> Handler:

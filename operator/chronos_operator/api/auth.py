@@ -62,6 +62,7 @@ class Reviewer(Protocol):
         *,
         uid: str = ...,
         extra: Mapping[str, list[str]] | None = ...,
+        name: str = ...,
     ) -> bool: ...
 
 
@@ -77,6 +78,7 @@ class Authenticator(Protocol):
         verb: str,
         resource: str = labels.PLURAL,
         group: str = labels.GROUP,
+        name: str = "",
     ) -> bool:
         """Whether the caller may do `verb` on `resource` in `namespace`."""
         ...
@@ -95,6 +97,7 @@ class NoAuth:
         verb: str,
         resource: str = labels.PLURAL,
         group: str = labels.GROUP,
+        name: str = "",
     ) -> bool:
         return True
 
@@ -169,6 +172,7 @@ class BasicAuth:
         verb: str,
         resource: str = labels.PLURAL,
         group: str = labels.GROUP,
+        name: str = "",
     ) -> bool:
         known = self.users().get(identity.user)
         return known is not None and (ALL_NAMESPACES in known.namespaces or namespace in known.namespaces)
@@ -238,8 +242,9 @@ class KubernetesAuth:
         verb: str,
         resource: str = labels.PLURAL,
         group: str = labels.GROUP,
+        name: str = "",
     ) -> bool:
-        key = (identity.user, identity.groups, identity.uid, namespace, verb, resource, group)
+        key = (identity.user, identity.groups, identity.uid, namespace, verb, resource, group, name)
         allowed = self.access.get(key)
         if allowed is None:
             allowed = await self.reviewer.subject_access_review(
@@ -251,6 +256,7 @@ class KubernetesAuth:
                 group,
                 uid=identity.uid,
                 extra=identity.extra,
+                name=name,
             )
             self.access.put(key, allowed)
         return bool(allowed)

@@ -17,7 +17,9 @@ from chronos_operator.dag import ancestors, descendants, find_cycle_members
 from chronos_operator.model.chronos import from_chronos_json
 from chronos_operator.model.errors import SpecError
 from chronos_operator.model.names import build_manifest, kubernetes_name
+from chronos_operator.model.spec import ChronosJobSpec
 
+from .auth import AuthError, Identity
 from .context import ApiContext
 from .errors import ApiError
 
@@ -26,8 +28,28 @@ FIELD_MANAGER = "chronos-rest-api"
 BATCH = ("jobs", "batch")  # (resource, group) of the runs
 
 
+def service_account_of(spec: ChronosJobSpec) -> str:
+    """`podTemplate.spec.serviceAccountName`, the account runs would act as; empty when unset."""
+    template = spec.podTemplate or {}
+    pod_spec = template.get("spec") if isinstance(template, dict) else None
+    name = pod_spec.get("serviceAccountName") if isinstance(pod_spec, dict) else None
+    return name if isinstance(name, str) else ""
+
+
 class WriteHandlers(ApiContext):
     """POST/PUT/DELETE handlers; mixed into `app.ChronosApi`."""
+
+    async def allow_service_account(
+        self, request: web.Request, namespace: str, account: str, identity: Identity
+    ) -> None:
+        if not await self.auth.authorize(
+            identity, namespace, "impersonate", "serviceaccounts", "", name=account
+        ):
+            raise AuthError(
+                403,
+                f"user {identity.user!r} may not use service account {account!r} in namespace "
+                f"{namespace!r} (podTemplate.spec.serviceAccountName needs impersonate on it)",
+            )
 
     async def put_job(self, kind: str, request: web.Request) -> web.StreamResponse:
         """POST|PUT iso8601 / dependency: create or replace a ChronosJob from Chronos' job JSON."""
@@ -54,6 +76,10 @@ class WriteHandlers(ApiContext):
         await self.allow(request, namespace, "update" if existing else "create", identity=identity)
         # No confused deputy: the operator creates Jobs for this job, so its author must be able to.
         await self.allow(request, namespace, "create", *BATCH, identity=identity)
+        if account := service_account_of(spec):
+            # Runs would act as this service account: its author must be allowed to (contract §9,
+            # the same rule as the chart's ValidatingAdmissionPolicy).
+            await self.allow_service_account(request, namespace, account, identity)
         if not self.settings.watches(namespace):
             raise ApiError(400, f"namespace {namespace!r} is not watched by this operator")
         k8s_name = existing.name if existing else kubernetes_name(name)

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 FIELD_MANAGER = "chronos-operator"
 LIST_PAGE = 500  # items per page when listing at start-up
+PEERING_GROUP, PEERING_VERSION = "kopf.dev", "v1"  # kopf's peering objects
 
 
 class TransientError(Exception):
@@ -139,6 +140,33 @@ class Writer:
                     key = (str(term.get("finishedAt") or ""), int(term.get("exitCode", 0)))
                     best = max(best, key) if best else key
         return best[1] if best else None
+
+    async def peering_status(self, name: str, namespace: str | None) -> dict[str, Any] | None:
+        """The status (kopf's keep-alive records) of the peering object `name`: a KopfPeering in
+        `namespace`, or the ClusterKopfPeering when `namespace` is None; None when it is missing."""
+        try:
+            if namespace:
+                body = await self._call(
+                    self.custom.get_namespaced_custom_object,
+                    PEERING_GROUP,
+                    PEERING_VERSION,
+                    namespace,
+                    "kopfpeerings",
+                    name,
+                )
+            else:
+                body = await self._call(
+                    self.custom.get_cluster_custom_object,
+                    PEERING_GROUP,
+                    PEERING_VERSION,
+                    "clusterkopfpeerings",
+                    name,
+                )
+        except PermanentError as e:
+            if e.status == 404:
+                return None
+            raise
+        return dict((body or {}).get("status") or {})
 
     # --- writes ---------------------------------------------------------------------------------
 
@@ -334,8 +362,10 @@ class Writer:
         *,
         uid: str = "",
         extra: Mapping[str, list[str]] | None = None,
+        name: str = "",
     ) -> bool:
-        """Whether the cluster's authorizers let `user` do `verb` on `resource` in `namespace`."""
+        """Whether the cluster's authorizers let `user` do `verb` on `resource` (the object `name`,
+        when given) in `namespace`."""
         spec: dict[str, Any] = {
             "user": user,
             "groups": list(groups),
@@ -346,6 +376,8 @@ class Writer:
                 "resource": resource,
             },
         }
+        if name:
+            spec["resourceAttributes"]["name"] = name
         if uid:
             spec["uid"] = uid
         if extra:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chronos_operator.kube.writer import PermanentError, TransientError, Writer
+from chronos_operator.metrics import Metrics
 from chronos_operator.notify import Kind, Notification, Notifier
 from chronos_operator.schedule import format_instant
 from chronos_operator.scheduler.decide import (
@@ -63,6 +64,15 @@ class Scheduler:
         self.kick = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
         self.notifier: Notifier | None = None
+        self.metrics: Metrics | None = None
+
+    def reset(self) -> None:
+        """Forgets every pending decision: called before a new term as leader, whose view is
+        reloaded from the API server and marks every job dirty again."""
+        self.dirty.clear()
+        self.deferred.clear()
+        self.wakes.clear()
+        self.heap.clear()
 
     def mark_dirty(self, key: Key) -> None:
         """Called by the view on every change: decide for this job at the next turn."""
@@ -154,7 +164,10 @@ class Scheduler:
             for request in plan.creates:
                 try:
                     manifest = self.build_job(snap, request)
-                    await self.writer.create_job(snap.namespace, manifest)
+                    created = await self.writer.create_job(snap.namespace, manifest)
+                    if created and self.metrics is not None:
+                        delay = (self.clock() - request.scheduled).total_seconds()
+                        self.metrics.run_created(snap.namespace, request.trigger, delay)
                 except TransientError as e:
                     log.warning("creating %s/%s failed, will retry: %s", snap.namespace, request.job_name, e)
                     self._wake(key, self.clock() + RETRY_AFTER)
@@ -172,6 +185,8 @@ class Scheduler:
             if entry is None or entry.uid != snap.uid:
                 return  # deleted meanwhile
             released = any(entry.status.get(k) != plan.status.get(k) for k in ("lastSuccess", "lastError"))
+            if self.metrics is not None:
+                self.metrics.status_changed(snap.namespace, entry.status, plan.status)
             entry.status = plan.status
             if released:
                 # Children are released by their parents' outcomes: decide for them now, not later.

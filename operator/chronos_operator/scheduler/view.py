@@ -155,6 +155,18 @@ class View:
         for key in list(self._dependents.get(namespace, ())):
             self.on_change(key)
 
+    def clear(self) -> None:
+        """Forgets every job and run: a replica that starts leading reloads its view from the API
+        server, since its watches were paused while it stood by."""
+        self.jobs.clear()
+        self.runs.clear()
+        self._by_name.clear()
+        self._children.clear()
+        self._dependents.clear()
+        for namespace in list(self._graph_version):
+            self._graph_version[namespace] += 1
+        self._cycles.clear()
+
     def delete_job(self, namespace: str, name: str) -> None:
         entry = self.jobs.pop((namespace, name), None)
         if entry is not None:
