@@ -16,6 +16,8 @@ from bench.cluster import REPO, Cluster
 
 TICKS = os.sysconf("SC_CLK_TCK")
 WORK = REPO / "bench" / ".work"  # logs and raw watcher output (not committed)
+# The operator's log line once its view holds every ChronosJob (older and newer wording).
+VIEW_LOADED = r"view loaded: \d+|scheduling \(view: \d+"
 
 
 def cpu_seconds(pid: int) -> float:

@@ -11,7 +11,7 @@ from bench import report
 from bench.cluster import Cluster, iso, parse_time, sleep_until, wait, whole_second_after
 from bench.harness import Session
 from bench.measure import wait_for_sightings
-from bench.procs import OperatorProcess, cpu_seconds, memory_kib
+from bench.procs import VIEW_LOADED, OperatorProcess, cpu_seconds, memory_kib
 
 TITLE = "Cost: operator memory and CPU, idle at 0 / 1,000 / 5,000 ChronosJobs, and per 1,000 runs"
 IDLE = {"schedule": "R/2099-01-01T00:00:00Z/P1D", "command": "true"}  # valid, never due in a benchmark
@@ -31,7 +31,7 @@ def settle(op: OperatorProcess, quiet: float = 0.05, timeout: float = 240) -> fl
 
 def idle(s: Session, count: int, window: float) -> dict[str, Any]:
     op = s.operator("idle", ready="scheduler loop started", timeout=600)
-    loaded = op.log_time(r"view loaded") or time.time()
+    loaded = op.log_time(VIEW_LOADED) or time.time()
     settled = settle(op)
     cpu_start = cpu_seconds(op.pid)
     time.sleep(window)

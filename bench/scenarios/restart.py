@@ -12,6 +12,7 @@ from bench import report
 from bench.cluster import Cluster, iso, sleep_until, whole_second_after
 from bench.harness import Session
 from bench.measure import sightings, wait_for_sightings
+from bench.procs import VIEW_LOADED
 from bench.stats import count_runs, summarize
 
 TITLE = "Restart: operator start over 1,000 existing ChronosJobs"
@@ -33,7 +34,7 @@ def run(cluster: Cluster, quick: bool) -> tuple[dict[str, Any], str]:
         started = time.time()
         op = s.operator(timeout=300)
         records = wait_for_sightings(s.records, lambda rs: sum(1 for r in rs if r["e"] == "add") >= n, 58)
-        loaded = op.log_time(r"view loaded")
+        loaded = op.log_time(VIEW_LOADED)
         count = count_runs({name: [due] for name in names}, sightings(records, "chronosjob", {ns}))
         skipped = sum(int(st.get("skippedCount", 0)) for st in cluster.statuses(ns).values())
     seen = sorted(due.timestamp() + lag for lag in count.lags)
