@@ -82,7 +82,7 @@ class OperatorProcess:
             return
         self.proc.send_signal(signal.SIGTERM)
         try:
-            self.proc.wait(20)
+            self.proc.wait(8)  # a graceful stop is not measured; do not wait long for it
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(5)

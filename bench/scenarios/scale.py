@@ -107,7 +107,7 @@ def burst(cluster: Cluster, n: int, label: str, **env: str) -> dict[str, Any]:
 
 
 def run(cluster: Cluster, quick: bool) -> tuple[dict[str, Any], str]:
-    n, minutes, n_burst = (100, 1, 200) if quick else (1000, 5, 1000)
+    n, minutes, n_burst = (100, 1, 200) if quick else (1000, 5, 500)
     data, row, plot = steady(cluster, n, minutes)
     bursts = [
         burst(cluster, n_burst, "default"),
