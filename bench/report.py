@@ -54,6 +54,9 @@ def write_summary(order: Sequence[str]) -> None:
         "Latest figures from `make bench` (each scenario can be rerun alone: `make bench-<name>`). "
         "Lag is the time from a run's scheduled time to the moment an outside watcher saw its Job.\n",
     ]
+    from bench.targets import markdown as targets  # noqa: PLC0415 - targets imports this module
+
+    parts.append("## Targets\n\n" + targets() + "\n")
     for name in order:
         md = RESULTS / f"{name}.md"
         if md.exists():
