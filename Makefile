@@ -72,8 +72,8 @@ chart-lint: ## helm lint --strict of the chart, with its defaults and with every
 
 .PHONY: lint
 lint: install ## ruff, the layering contract (import-linter), generated-file drift and helm lint
-	$(VENV)/bin/ruff check operator tests scripts
-	$(VENV)/bin/ruff format --check operator tests scripts
+	$(VENV)/bin/ruff check operator tests scripts bench
+	$(VENV)/bin/ruff format --check operator tests scripts bench
 	$(VENV)/bin/lint-imports --config pyproject.toml --no-cache
 	$(MAKE) -s check-manifests
 	$(MAKE) -s chart-lint
@@ -84,8 +84,8 @@ typecheck: install ## mypy --strict on the package
 
 .PHONY: fmt
 fmt: install ## Format the code
-	$(VENV)/bin/ruff format operator tests scripts
-	$(VENV)/bin/ruff check --fix operator tests scripts
+	$(VENV)/bin/ruff format operator tests scripts bench
+	$(VENV)/bin/ruff check --fix operator tests scripts bench
 
 .PHONY: unit
 unit: install ## Unit tests (no cluster)
@@ -106,6 +106,21 @@ bench-ui: install ## Render times of the web UI with 5,000 jobs -> bench/results
 
 .PHONY: test
 test: lint typecheck unit integration ## Everything CI runs: lint, type check, unit and integration tests
+
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	touch $@
+
+SCENARIOS ?=
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: $(VENV)/.bench-installed cluster-up ## Benchmarks vs CronJob on the local control plane (SCENARIOS="a b", BENCH_ARGS=--quick)
+	$(PY) -m bench run $(SCENARIOS) $(BENCH_ARGS)
+
+.PHONY: bench-%
+bench-%: $(VENV)/.bench-installed cluster-up ## One benchmark scenario: make bench-side_by_side (see `python -m bench list`)
+	$(PY) -m bench run $(subst -,_,$*) $(BENCH_ARGS)
 
 .PHONY: clean
 clean: cluster-down ## Stop the cluster and remove local state (keeps the binary cache)

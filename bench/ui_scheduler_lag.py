@@ -189,16 +189,16 @@ def main() -> None:
     q, b = result["start_delay_without_pages"], result["start_delay_while_serving_pages"]
     text = "\n".join(
         [
-            f"# Scheduler start delay while the web UI serves pages ({result['jobs']} ChronosJobs, real control plane)",
+            f"# Scheduler start delay while the web UI serves pages ({result['jobs']} ChronosJobs, real control plane)",  # noqa: E501 - one Markdown line
             "",
-            f"{result['when']}; `bench/ui_scheduler_lag.py`; three PT2S tickers, {args.seconds:.0f} s per window; "
+            f"{result['when']}; `bench/ui_scheduler_lag.py`; three PT2S tickers, {args.seconds:.0f} s per window; "  # noqa: E501 - one Markdown line
             f"load average at the end {result['load_average_at_end'][0]} (2 CPUs shared).",
             "Start delay = run Job's creationTimestamp (1 s resolution) minus its scheduled time.",
             "",
             "| window | runs | p50 | p95 | max |",
             "|---|---|---|---|---|",
-            f"| no page requests | {q.get('runs')} | {q.get('p50_s')} s | {q.get('p95_s')} s | {q.get('max_s')} s |",
-            f"| 4 clients requesting pages without pause ({result['pages_per_second']} pages/s) | {b.get('runs')} | "
+            f"| no page requests | {q.get('runs')} | {q.get('p50_s')} s | {q.get('p95_s')} s | {q.get('max_s')} s |",  # noqa: E501 - one Markdown line
+            f"| 4 clients requesting pages without pause ({result['pages_per_second']} pages/s) | {b.get('runs')} | "  # noqa: E501 - one Markdown line
             f"{b.get('p50_s')} s | {b.get('p95_s')} s | {b.get('max_s')} s |",
             "",
         ]

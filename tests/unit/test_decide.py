@@ -309,9 +309,39 @@ def test_created_run_is_listed_as_active_and_the_job_is_running() -> None:
             "taskId": "ct:1772366400000:0:report:",
             "trigger": "schedule",
             "scheduledTime": "2026-03-01T12:00:00.000Z",
+            "startTime": "2026-03-01T12:00:05.000Z",
         }
     ]
     assert plan.status["state"] == "running"
+
+
+def test_the_created_jobs_appearance_changes_no_status() -> None:
+    """One status write per run saved: the active entry keeps the startTime of its decision."""
+    first = decide(snapshot(), at(12, 0, 5), SETTINGS)
+    job = scheduled_run(at(12), created=at(12, 0, 6))
+    again = decide(snapshot(status=first.status, runs=[job]), at(12, 0, 6), SETTINGS)
+
+    assert status_patch(first.status, again.status) == {}
+    assert again.creates == []
+
+
+def test_a_recorded_mark_arriving_changes_no_status_until_the_job_is_deleted() -> None:
+    done = scheduled_run(at(12), outcome="Succeeded", finished=at(12, 5))
+    counted = decide(snapshot(runs=[done]), at(12, 10), SETTINGS)
+    assert counted.status["recordedRuns"] == [done.name]
+    assert counted.mark_recorded == [done.name]
+
+    marked = replace(done, recorded=True)
+    after_mark = decide(snapshot(status=counted.status, runs=[marked]), at(12, 11), SETTINGS)
+    assert status_patch(counted.status, after_mark.status) == {}
+    assert after_mark.status["successCount"] == 1
+
+    newer = [
+        scheduled_run(at(h), outcome="Succeeded", finished=at(h, 5), recorded=True) for h in (13, 14, 15)
+    ]
+    pruned = decide(snapshot(status=after_mark.status, runs=[marked, *newer]), at(15, 10), SETTINGS)
+    assert pruned.deletes == [done.name]
+    assert "recordedRuns" not in pruned.status
 
 
 def test_run_advances_the_cursor_and_the_next_run_time() -> None:

@@ -446,3 +446,53 @@ def test_decide_does_not_mutate_the_views_status() -> None:
 
     assert plan.status["successCount"] == 2
     assert view.jobs[KEY].status == before
+
+
+def named(name: str, spec: Mapping[str, Any], namespace: str = NAMESPACE) -> dict[str, Any]:
+    body = chronosjob(uid=f"uid-{namespace}-{name}", spec=spec)
+    body["metadata"] = {**body["metadata"], "name": name, "namespace": namespace}
+    return body
+
+
+def test_find_and_children_follow_renames_parent_changes_and_deletions() -> None:
+    view, _ = new_view()
+    view.upsert_job(named("a", {"schedule": HOURLY}))
+    view.upsert_job(named("b", {"parents": ["a"]}))
+    view.upsert_job(named("c", {"parents": ["a", "b"]}))
+    view.upsert_job(named("a", {"parents": ["a"]}, namespace="team-b"))  # same name elsewhere
+    assert view.find(NAMESPACE, "a") is view.jobs[(NAMESPACE, "a")]
+    assert view.children_of((NAMESPACE, "a")) == [(NAMESPACE, "b"), (NAMESPACE, "c")]
+    assert view.children_of(("team-b", "a")) == [("team-b", "a")]
+
+    view.upsert_job(named("c", {"parents": ["b"]}))  # c no longer waits for a
+    assert view.children_of((NAMESPACE, "a")) == [(NAMESPACE, "b")]
+    view.upsert_job(named("a", {"schedule": HOURLY, "name": "renamed"}))
+    assert view.find(NAMESPACE, "a") is None
+    assert view.find(NAMESPACE, "renamed") is view.jobs[(NAMESPACE, "a")]
+    assert view.children_of((NAMESPACE, "a")) == []  # b waits for a job named "a", which is gone
+
+    view.delete_job(NAMESPACE, "b")
+    assert view.find(NAMESPACE, "b") is None
+    assert view.children_of((NAMESPACE, "b")) == []
+    view.upsert_job(named("b", {"schedule": HOURLY}))  # back again: c still waits for it
+    assert view.children_of((NAMESPACE, "b")) == [(NAMESPACE, "c")]
+
+
+def test_a_graph_change_wakes_only_the_namespace_jobs_that_have_parents() -> None:
+    view, changes = new_view()
+    view.upsert_job(named("a", {"schedule": HOURLY}))
+    view.upsert_job(named("b", {"parents": ["a"]}))
+    view.upsert_job(named("x", {"parents": ["a"]}, namespace="team-b"))
+    changes.keys.clear()
+    view.upsert_job(named("d", {"schedule": HOURLY}))
+    assert changes.keys == [(NAMESPACE, "b"), (NAMESPACE, "d")]
+
+
+def test_a_cleared_view_finds_no_job_and_no_child() -> None:
+    view, _ = new_view()
+    view.upsert_job(named("a", {"schedule": HOURLY}))
+    view.upsert_job(named("b", {"parents": ["a"]}))
+    view.clear()
+    assert view.find(NAMESPACE, "a") is None
+    view.upsert_job(named("a", {"schedule": HOURLY}))  # reloaded without b
+    assert view.children_of((NAMESPACE, "a")) == []

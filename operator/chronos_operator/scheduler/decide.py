@@ -162,8 +162,10 @@ def record_finished_runs(snap: JobSnapshot, status: dict[str, Any], plan: Plan, 
     history: list[dict[str, Any]] = status.setdefault("history", [])
     # Runs counted whose Job does not carry the recorded mark yet (the mark is written after the
     # status): kept apart from the history, which is capped and may drop them under load.
+    # A name stays while its Job exists, marked or not: pruning it the moment the mark arrives cost
+    # one more status write per run. It leaves with the Job (see _forget_deleted_runs).
     present = {r.name: r for r in snap.runs}
-    pending = [n for n in status.get("recordedRuns") or [] if n in present and not present[n].recorded]
+    pending = [n for n in status.get("recordedRuns") or [] if n in present]
     seen = {h.get("jobName") for h in history} | set(pending)
     finished = sorted(
         (r for r in snap.runs if r.outcome and not r.recorded),
@@ -570,9 +572,15 @@ def plan_async_deadlines(snap: JobSnapshot, plan: Plan, now: datetime) -> None:
                 plan.wake_at = deadline
 
 
-def _summarise(snap: JobSnapshot, status: dict[str, Any], plan: Plan) -> None:
+def _summarise(snap: JobSnapshot, status: dict[str, Any], plan: Plan, now: datetime) -> None:
     active_names = {r.name for r in snap.runs if r.active} | {c.job_name for c in plan.creates}
     runs = {r.name: r for r in snap.runs}
+    # An active run keeps the startTime it was first listed with: a run created by this plan starts
+    # now, and its Job appearing a moment later (creationTimestamp, whole seconds) is not worth a
+    # second status write per run.
+    started_before = {
+        a.get("jobName"): a["startTime"] for a in status.get("active") or [] if a.get("startTime")
+    }
     active: list[dict[str, Any]] = []
     for name in sorted(active_names):
         run = runs.get(name)
@@ -585,7 +593,11 @@ def _summarise(snap: JobSnapshot, status: dict[str, Any], plan: Plan) -> None:
         }
         if scheduled:
             entry["scheduledTime"] = format_instant(scheduled)
-        if run and run.created:
+        if name in started_before:
+            entry["startTime"] = started_before[name]
+        elif request is not None:
+            entry["startTime"] = format_instant(now)
+        elif run and run.created:
             entry["startTime"] = format_instant(run.created)
         active.append(entry)
     status["active"] = active
@@ -673,8 +685,25 @@ def decide(snap: JobSnapshot, now: datetime, settings: Settings) -> Plan:
             snap.generation,
         )
     plan.deletes = _runs_to_delete(snap, set(plan.mark_recorded))
-    _summarise(snap, status, plan)
+    _forget_deleted_runs(snap, status, plan)
+    _summarise(snap, status, plan, now)
     return plan
+
+
+def _forget_deleted_runs(snap: JobSnapshot, status: dict[str, Any], plan: Plan) -> None:
+    """Drops from recordedRuns the runs this plan deletes whose Job already carries the recorded
+    mark, in the same status write as the rest of the plan (not one more write when the Job is
+    gone). A run counted in this very plan keeps its name until its mark is seen."""
+    names = status.get("recordedRuns")
+    if not names or not plan.deletes:
+        return
+    marked = {r.name for r in snap.runs if r.recorded}
+    gone = set(plan.deletes) & marked
+    kept = [n for n in names if n not in gone]
+    if kept:
+        status["recordedRuns"] = kept
+    else:
+        status.pop("recordedRuns", None)
 
 
 def status_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:

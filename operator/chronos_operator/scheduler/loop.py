@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(seconds=1)
 # Events that are also sent to the job's owners and the webhooks (contract §7).
 NOTIFIED: dict[str, Kind] = {"RunFailed": "failed", "JobCreateFailed": "failed", "Exhausted": "exhausted"}
+MAX_HOLD_BACK = timedelta(seconds=5)
 IDLE_WAKE = 60.0  # seconds; nothing is due, but look again now and then
 JobBuilder = Callable[[JobSnapshot, RunRequest], Mapping[str, Any]]
 
@@ -58,6 +59,7 @@ class Scheduler:
         self.clock = clock
         self.dirty: set[Key] = set()
         self.deferred: set[Key] = set()
+        self.deferred_at: dict[Key, datetime] = {}  # when a deferred decision was first due
         self.busy: set[Key] = set()
         self.wakes: dict[Key, datetime] = {}
         self.heap: list[tuple[datetime, Key]] = []
@@ -71,6 +73,7 @@ class Scheduler:
         reloaded from the API server and marks every job dirty again."""
         self.dirty.clear()
         self.deferred.clear()
+        self.deferred_at.clear()
         self.wakes.clear()
         self.heap.clear()
 
@@ -123,7 +126,15 @@ class Scheduler:
     def decide_one(self, key: Key, now: datetime) -> None:
         if key in self.busy:
             self.deferred.add(key)
+            self.deferred_at.setdefault(key, now)
             return
+        # A decision held back while the job's last plan was applied is taken as of when it fell
+        # due: deciding at the later time would find two occurrences due and skip the older one,
+        # though the operator was never away (contract §3: skips are for outages). Only a short
+        # hold-back counts; after a stalled call the decision is taken now.
+        due_at = self.deferred_at.pop(key, now)
+        if now - due_at <= MAX_HOLD_BACK:
+            now = due_at
         snap = self.view.snapshot(key)
         if snap is None:
             self._wake(key, None)
@@ -206,17 +217,14 @@ class Scheduler:
                         return
                     log.error("status of %s/%s refused: %s", *key, e)
                     return
-            for name in plan.mark_recorded:
-                await self._quietly(
-                    self.writer.annotate_job(snap.namespace, name, {"chronos.dev/recorded": "true"})
-                )
-                self.view.mark_recorded(key, name)
-            for name in plan.kills:
-                await self._quietly(self.writer.kill_job(snap.namespace, name, self.clock()))
-            for name in plan.expired:
-                await self._quietly(self.writer.expire_job(snap.namespace, name))
-            for name in plan.deletes:
-                await self._quietly(self.writer.delete_job(snap.namespace, name))
+            # Independent calls, made together: one after the other they kept the job busy (its
+            # next decision deferred) for the sum of their round trips.
+            await asyncio.gather(
+                *(self._mark_recorded(key, snap.namespace, name) for name in plan.mark_recorded),
+                *(self._quietly(self.writer.kill_job(snap.namespace, n, self.clock())) for n in plan.kills),
+                *(self._quietly(self.writer.expire_job(snap.namespace, n)) for n in plan.expired),
+                *(self._quietly(self.writer.delete_job(snap.namespace, n)) for n in plan.deletes),
+            )
             for event in plan.events:
                 await self.writer.post_event(involved, event.type, event.reason, event.message)
                 kind = NOTIFIED.get(event.reason)
@@ -240,6 +248,10 @@ class Scheduler:
             if retry or key in self.deferred:
                 self.deferred.discard(key)
                 self.mark_dirty(key)
+
+    async def _mark_recorded(self, key: Key, namespace: str, name: str) -> None:
+        await self._quietly(self.writer.annotate_job(namespace, name, {"chronos.dev/recorded": "true"}))
+        self.view.mark_recorded(key, name)
 
     @staticmethod
     async def _quietly(call: Any) -> None:

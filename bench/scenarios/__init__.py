@@ -1,0 +1,1 @@
+"""One module per benchmark scenario; each has TITLE and run(cluster, quick) -> (data, markdown)."""
