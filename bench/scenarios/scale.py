@@ -20,6 +20,9 @@ from bench.measure import (
 )
 from bench.plots import lag_plots
 from bench.stats import count_runs, occurrences, runs_per_second, summarize
+from chronos_operator.settings import Settings
+
+DEFAULTS = Settings()  # the operator's own defaults, named in the report
 
 TITLE = "Scale: 1,000 ChronosJobs at PT60S, and the highest sustained run rate"
 
@@ -142,7 +145,8 @@ def run(cluster: Cluster, quick: bool) -> tuple[dict[str, Any], str]:
         f"watcher's estimated mean delay "
         f"{data['watcher_delay_upper_bound'].get('estimated_mean_delay')} s.\n\n"
         f"**Bursts:** {n_burst} runs due in the same second (`R1`), with the default Job-create token bucket "
-        "(50/s, burst 100) and with it off (`CHRONOS_OPERATOR_JOB_CREATE_RATE=0`). The sustained rate is "
+        f"({DEFAULTS.job_create_rate:g}/s, burst {DEFAULTS.job_create_burst}) and with it off "
+        "(`CHRONOS_OPERATOR_JOB_CREATE_RATE=0`). The sustained rate is "
         "the runs seen per second between the first and the last.\n\n"
         + report.table(
             [
