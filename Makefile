@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed ## Install the project and its dev tools into .venv
 
 .PHONY: build-k8s
-build-k8s: ## Build etcd, kube-* and kwok from the Go module proxy (cached in ~/.cache/chronos-operator)
+build-k8s: ## Build etcd, kube-*, kubectl, kwok and helm from the Go module proxy (cached in ~/.cache/chronos-operator)
 	bash tests/cluster/build.sh >/dev/null
 
 .PHONY: cluster-up
