@@ -17,6 +17,7 @@ from chronos_operator.schedule import (
     parse_duration,
     parse_instant,
     parse_schedule,
+    read_instant,
 )
 
 
@@ -451,3 +452,9 @@ def test_parse_instant_rejects_text_without_a_valid_instant(text: str) -> None:
 def test_parse_instant_inverts_format_instant() -> None:
     t = datetime(2031, 7, 4, 5, 6, 7, 891000, tzinfo=UTC)
     assert parse_instant(format_instant(t)) == t
+
+
+def test_read_instant_gives_none_for_missing_or_bad_values_from_objects() -> None:
+    assert read_instant("2026-03-01T12:00:00Z") == parse_instant("2026-03-01T12:00:00Z")
+    for value in (None, "", 42, "yesterday", "2026-03-01T12:00:00"):
+        assert read_instant(value) is None

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from chronos_operator.model.chronos import to_chronos_json
 from chronos_operator.model.status import ChronosJobStatus
-from chronos_operator.schedule import parse_instant
+from chronos_operator.schedule import read_instant
 from chronos_operator.scheduler.runs import Run
 from chronos_operator.scheduler.view import Entry
 
@@ -79,22 +79,13 @@ def quantile(values: list[float], q: float | None) -> float:
     return lower + (pos - index) * (upper - lower)
 
 
-def _instant(text: Any) -> datetime | None:
-    if not text or not isinstance(text, str):
-        return None
-    try:
-        return parse_instant(text)
-    except ValueError:
-        return None
-
-
 def durations(entry: Entry) -> list[float]:
     """Seconds taken by the successful runs in status.history (Chronos timed successes)."""
     result: list[float] = []
     for record in entry.status.get("history") or []:
         if not isinstance(record, Mapping) or record.get("outcome") != "Succeeded":
             continue
-        start, end = _instant(record.get("startTime")), _instant(record.get("finishTime"))
+        start, end = read_instant(record.get("startTime")), read_instant(record.get("finishTime"))
         if start and end and end >= start:
             result.append((end - start).total_seconds())
     return result
@@ -137,7 +128,7 @@ def task_stat_history(entry: Entry, runs: Iterable[Run]) -> list[dict[str, Any]]
     for record in entry.status.get("history") or []:  # newest first, as the operator keeps it
         if not isinstance(record, Mapping) or record.get("outcome") == "Skipped":
             continue
-        start, end = _instant(record.get("startTime")), _instant(record.get("finishTime"))
+        start, end = read_instant(record.get("startTime")), read_instant(record.get("finishTime"))
         item: dict[str, Any] = {
             "taskId": record.get("taskId") or "",
             "jobName": entry.chronos_name,

@@ -55,6 +55,17 @@ def parse_instant(text: str) -> datetime:
         raise ValueError(f"{text!r} is out of range") from None
 
 
+def read_instant(value: object) -> datetime | None:
+    """`parse_instant` for values read from objects (status, annotations): None when the value
+    is missing, not a string, or not a date-time, instead of an error."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError:
+        return None
+
+
 def format_instant(t: datetime) -> str:
     """RFC 3339 in UTC with milliseconds and ``Z``: ``2024-01-01T00:00:00.000Z``."""
     return _format_fields(to_utc(t)) + "Z"

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from chronos_operator import labels
-from chronos_operator.schedule import parse_instant
+from chronos_operator.schedule import read_instant
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,6 @@ class Run:
         return self.outcome is None and self.started is None
 
 
-def _instant(value: Any) -> datetime | None:
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        return parse_instant(value)
-    except ValueError:
-        return None
-
-
 def _terminal(conditions: list[Mapping[str, Any]]) -> tuple[str | None, str, str, datetime | None]:
     for cond in conditions:
         if cond.get("status") != "True":
@@ -61,7 +52,7 @@ def _terminal(conditions: list[Mapping[str, Any]]) -> tuple[str | None, str, str
         if cond.get("type") == "Complete":
             return "Succeeded", cond.get("reason") or "", cond.get("message") or "", None
         if cond.get("type") == "Failed":
-            when = _instant(cond.get("lastTransitionTime"))
+            when = read_instant(cond.get("lastTransitionTime"))
             return "Failed", cond.get("reason") or "", cond.get("message") or "", when
     return None, "", "", None
 
@@ -73,7 +64,7 @@ def run_from_job(body: Mapping[str, Any]) -> Run:
     lab = meta.get("labels") or {}
     status = body.get("status") or {}
     outcome, reason, message, failed_at = _terminal(status.get("conditions") or [])
-    finished = _instant(status.get("completionTime")) or failed_at
+    finished = read_instant(status.get("completionTime")) or failed_at
     is_async = ann.get(labels.ASYNC) == "true"
     reported: int | None = None
     if is_async and outcome != "Failed":
@@ -88,11 +79,11 @@ def run_from_job(body: Mapping[str, Any]) -> Run:
             outcome = "Succeeded" if reported == 0 else "Failed"
             reason = ann.get(labels.STATUS_REASON) or ("Completed" if reported == 0 else "StatusCode")
             message = f"reported status code {reported}"
-            finished = finished or _instant(meta.get("creationTimestamp"))
+            finished = finished or read_instant(meta.get("creationTimestamp"))
     if ann.get(labels.KILLED):
         # A kill deletes or fails the Job; whatever the Job controller says, it was killed.
         outcome, reason = "Killed", reason or "Killed"
-        finished = finished or _instant(ann.get(labels.KILLED))
+        finished = finished or read_instant(ann.get(labels.KILLED))
     return Run(
         name=meta.get("name", ""),
         uid=meta.get("uid", ""),
@@ -106,11 +97,11 @@ def run_from_job(body: Mapping[str, Any]) -> Run:
             "",
         ),
         trigger=lab.get(labels.TRIGGER_LABEL, "schedule"),
-        scheduled=_instant(ann.get(labels.SCHEDULED_TIME)),
+        scheduled=read_instant(ann.get(labels.SCHEDULED_TIME)),
         task_id=ann.get(labels.TASK_ID, ""),
         arguments=ann.get(labels.ARGUMENTS, ""),
-        created=_instant(meta.get("creationTimestamp")),
-        started=_instant(status.get("startTime")) if status.get("active") or finished else None,
+        created=read_instant(meta.get("creationTimestamp")),
+        started=read_instant(status.get("startTime")) if status.get("active") or finished else None,
         finished=finished if outcome else None,
         outcome=outcome,
         reason=reason,

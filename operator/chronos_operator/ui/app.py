@@ -31,12 +31,13 @@ from chronos_operator.dag import NodeState, to_csv, to_dot
 from chronos_operator.kube.writer import PermanentError, TransientError
 from chronos_operator.model.errors import Problem
 from chronos_operator.model.resource import API_VERSION, KIND
+from chronos_operator.schedule import read_instant
 from chronos_operator.scheduler.view import Entry
 
 from . import forms
 from .commands import equivalents
 from .graphs import GraphCache
-from .rows import Filters, counters, job_row, ordered, parse_time, select
+from .rows import Filters, counters, job_row, ordered, select
 from .session import CSRF_FIELD, LoginRequired, Session
 from .settings import UiSettings
 from .stream import Broadcaster, sse_event
@@ -340,11 +341,11 @@ class WebUi:
             reverse=True,
         )
         for record in history:
-            start, end = parse_time(record.get("startTime")), parse_time(record.get("finishTime"))
+            start, end = read_instant(record.get("startTime")), read_instant(record.get("finishTime"))
             code = record.get("exitCode")
             rows.append(
                 {
-                    "scheduled": show_instant(parse_time(record.get("scheduledTime")), zone),
+                    "scheduled": show_instant(read_instant(record.get("scheduledTime")), zone),
                     "started": show_instant(start, zone),
                     "finished": show_instant(end, zone),
                     "duration": duration_words((end - start).total_seconds())

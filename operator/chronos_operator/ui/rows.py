@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from chronos_operator.api.render import last_status
-from chronos_operator.schedule import parse_instant
+from chronos_operator.schedule import read_instant
 from chronos_operator.scheduler.view import Entry
 
 from .words import iso, schedule_words, show_instant, zone_of
@@ -147,15 +147,6 @@ def counters(entries: Iterable[Entry]) -> dict[str, int]:
     return counts
 
 
-def parse_time(text: Any) -> datetime | None:
-    if not text or not isinstance(text, str):
-        return None
-    try:
-        return parse_instant(text)
-    except ValueError:
-        return None
-
-
 def row_id(entry: Entry) -> str:
     return f"{entry.namespace}/{entry.name}"
 
@@ -164,8 +155,8 @@ def job_row(entry: Entry, tz: str = "job") -> dict[str, Any]:
     """One row of the table; also the payload of a live update (same keys as the cells)."""
     spec, status = entry.raw_spec, entry.status
     zone, zone_name = zone_of(str(spec.get("scheduleTimeZone") or "")) if tz == "job" else (UTC, "UTC")
-    next_run = parse_time(status.get("nextRunTime"))
-    last_ok, last_err = parse_time(status.get("lastSuccess")), parse_time(status.get("lastError"))
+    next_run = read_instant(status.get("nextRunTime"))
+    last_ok, last_err = read_instant(status.get("lastSuccess")), read_instant(status.get("lastError"))
     remaining = status.get("remainingRuns")
     return {
         "key": row_id(entry),
