@@ -5,7 +5,6 @@ exactly one schedules, a standby forwards API calls, and a standby takes over wh
 from __future__ import annotations
 
 import json
-import re
 import time
 import urllib.error
 import urllib.request
@@ -13,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from tests.helpers import wait_for
 from tests.integration.conftest import Cluster, OperatorProcess
 from tests.integration.kube_helpers import (
@@ -40,15 +40,10 @@ def get(url: str, timeout: float = 5) -> tuple[int, str]:
 
 def sample(text: str, name: str, **labels: str) -> float | None:
     """The value of one sample in Prometheus' text format, or None."""
-    for line in text.splitlines():
-        if line.startswith("#") or not line.startswith(name):
-            continue
-        metric, _, value = line.rpartition(" ")
-        if metric.split("{")[0] != name:
-            continue
-        have = dict(re.findall(r'(\w+)="([^"]*)"', metric))
-        if all(have.get(k) == v for k, v in labels.items()):
-            return float(value)
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return float(s.value)
     return None
 
 
